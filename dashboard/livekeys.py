@@ -1,0 +1,76 @@
+"""Where the live state lives in Redis: the connection and every key name, in one place.
+
+All keys start with ``<LIVE_KEY_PREFIX>:live:`` so that the live state can be wiped and rebuilt without
+touching the channel layer's or Celery's keys in the same Redis.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import redis
+from django.conf import settings
+
+WINDOW_MINUTES = 30  # the rolling window of the wallboard's "last 30 minutes" figures
+MINUTE_KEY_TTL_S = 3 * 3600  # minute buckets are only read for the rolling window
+MINUTE_KEYS_KEPT_S = 2 * 3600  # deltas older than this skip the minute buckets
+DAY_KEY_TTL_S = 3 * 86400
+DAYS_KEPT = 2  # today and yesterday have day buckets
+VERSION_TTL_S = 14 * 86400
+
+
+@lru_cache(maxsize=1)
+def _client_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30, socket_timeout=10)
+
+
+def client() -> redis.Redis:
+    """The process's Redis client for live state (connection-pooled, thread-safe)."""
+    return _client_for(settings.REDIS_URL)
+
+
+def centre_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def root() -> str:
+    return f"{settings.LIVE_KEY_PREFIX}:live"
+
+
+def epoch_minute(at: datetime) -> int:
+    return int(at.timestamp() // 60)
+
+
+def day_key(queue_id: int, day: date) -> str:
+    return f"{root()}:q:{queue_id}:d:{day.isoformat()}"
+
+
+def minute_key(queue_id: int, minute: int) -> str:
+    return f"{root()}:q:{queue_id}:m:{minute}"
+
+
+def waiting_key(queue_id: int) -> str:
+    return f"{root()}:wait:{queue_id}"
+
+
+def contact_version_key(contact_id: str) -> str:
+    return f"{root()}:ver:c:{contact_id}"
+
+
+def agent_key(agent_id: int) -> str:
+    return f"{root()}:agent:{agent_id}"
+
+
+def sequence_key() -> str:
+    return f"{root()}:seq"
+
+
+def loaded_key() -> str:
+    """Present while the live state is complete; missing after a Redis restart or flush."""
+    return f"{root()}:loaded"
+
+
+def rebuild_lock_key() -> str:
+    return f"{root()}:rebuild-lock"

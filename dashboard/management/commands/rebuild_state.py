@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from dashboard.services.live import live_rebuild
+from dashboard.services.rebuild import state_rebuild
+
+
+class Command(BaseCommand):
+    help = "Rebuild contacts, agent state spans and the live state in Redis from the event log."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--live-only", action="store_true", help="Only rebuild the live state in Redis.")
+
+    def handle(self, *args, live_only=False, **options):
+        if live_only:
+            result = live_rebuild()
+        else:
+            result = state_rebuild(progress=lambda msg: self.stdout.write(msg))
+        self.stdout.write(self.style.SUCCESS("Rebuilt: " + ", ".join(f"{k} {v}" for k, v in result.items())))

@@ -1,0 +1,283 @@
+"""Every KPI formula of KCC Live, in one pure module (no Django, no I/O).
+
+The wallboard, the reports and the exports all call these functions, so a figure is computed one way
+only. Counts are summed first and ratios taken last: a total is never an average of percentages.
+
+Definitions follow the common contact-centre usage (COPC CX Standard, ICMI / Cleveland & Mayben, "Call
+Center Management on Fast Forward"; the vendors' documented variants are named where they differ):
+
+* offered      — contacts offered to a queue (a contact transferred to another queue is offered there too)
+* answered     — offered contacts an agent accepted
+* abandoned    — offered contacts the customer left before an agent accepted them
+* short abandon — an abandon after a wait strictly shorter than the queue's short-abandon threshold
+  (a misdial or a caller who hears the queue message and hangs up; excluded from the default service
+  level). An abandon exactly at the threshold is *not* short.
+* answered within threshold — answered after a wait of at most the service-level threshold (``wait <=
+  threshold``: "answered within 20 seconds" includes the 20th second).
+* wait         — from offered to answered (or abandoned), in seconds.
+
+Durations in counters are integer milliseconds so that sums stay exact however they are added up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+# --- service level -------------------------------------------------------------------------------
+
+SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED = "answered_abandoned_excl_short"
+SL_ANSWERED_OVER_ANSWERED = "answered"
+SL_ANSWERED_OVER_OFFERED = "offered"
+SL_DEFAULT = SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED
+
+SL_FORMULA_LABELS = {
+    SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED: (
+        "answered within threshold ÷ (answered + abandoned after the short-abandon threshold)"
+    ),
+    SL_ANSWERED_OVER_ANSWERED: "answered within threshold ÷ answered",
+    SL_ANSWERED_OVER_OFFERED: "answered within threshold ÷ offered",
+}
+
+
+def service_level(
+    *,
+    formula: str,
+    answered_within_threshold: int,
+    answered: int,
+    abandoned: int = 0,
+    short_abandoned: int = 0,
+    offered: int = 0,
+) -> float | None:
+    """Service level in percent (0–100), or None when the denominator is zero (nothing to judge).
+
+    Variants (the queue chooses one):
+
+    * ``answered_abandoned_excl_short`` (default, ICMI / COPC):
+      ``answered_within_threshold / (answered + abandoned - short_abandoned)``. Every abandon after the
+      short-abandon threshold counts against the service level; short abandons count for nothing.
+    * ``answered``: ``answered_within_threshold / answered`` (abandons ignored — flatters the figure;
+      Amazon Connect's "service level" and many ACDs' default).
+    * ``offered``: ``answered_within_threshold / offered`` (every offered contact counts, including
+      those still waiting or transferred away; the strictest).
+    """
+    if formula == SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED:
+        denominator = answered + abandoned - short_abandoned
+    elif formula == SL_ANSWERED_OVER_ANSWERED:
+        denominator = answered
+    elif formula == SL_ANSWERED_OVER_OFFERED:
+        denominator = offered
+    else:
+        raise ValueError(f"unknown service-level formula {formula!r}; one of {sorted(SL_FORMULA_LABELS)}")
+    if denominator <= 0:
+        return None
+    return 100.0 * answered_within_threshold / denominator
+
+
+def seconds_between(start: datetime, end: datetime) -> float:
+    """Elapsed seconds from ``start`` to ``end`` as real time.
+
+    Both are taken to UTC first: Python subtracts two datetimes of the same zone by wall clock, which is
+    an hour off across a DST change (01:59:50 CET to 03:00:05 CEST is 15 s, not 1 h 15 s).
+    """
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+
+
+def answered_within(wait_s: float, threshold_s: float) -> bool:
+    """True when a contact answered after ``wait_s`` counts as answered within the threshold (≤)."""
+    return wait_s <= threshold_s
+
+
+def is_short_abandon(wait_s: float, short_abandon_threshold_s: float) -> bool:
+    """True when an abandon after ``wait_s`` is a short abandon (strictly shorter than the threshold)."""
+    return wait_s < short_abandon_threshold_s
+
+
+# --- averages and rates --------------------------------------------------------------------------
+
+
+def asa_s(*, wait_answered_ms: int, answered: int) -> float | None:
+    """Average speed of answer: total wait of answered contacts ÷ answered contacts, in seconds.
+
+    Only answered contacts count (abandons are not in the numerator or the denominator). None when
+    nothing was answered.
+    """
+    if answered <= 0:
+        return None
+    return wait_answered_ms / answered / 1000.0
+
+
+def aht_s(*, talk_ms: int, hold_ms: int, acw_ms: int, handled: int) -> float | None:
+    """Average handle time: (talk + hold + after-call work) ÷ handled contacts, in seconds.
+
+    A contact is handled once an agent answered it and the conversation ended; its after-call work
+    counts when the wrap-up ends. None when nothing was handled.
+    """
+    if handled <= 0:
+        return None
+    return (talk_ms + hold_ms + acw_ms) / handled / 1000.0
+
+
+def abandon_rate(*, abandoned: int, offered: int) -> float | None:
+    """Abandon rate in percent: abandoned ÷ offered × 100 (short abandons included). None when
+    nothing was offered."""
+    if offered <= 0:
+        return None
+    return 100.0 * abandoned / offered
+
+
+def average(total: float, count: int) -> float | None:
+    """A plain mean that is None for an empty set, for averages not named above."""
+    return None if count <= 0 else total / count
+
+
+def occupancy(*, on_contact_s: float, acw_s: float, available_s: float) -> float | None:
+    """Occupancy in percent: time handling contacts ÷ time handling or available for contacts.
+
+    ``(on_contact + acw) / (on_contact + acw + available) × 100``; paused and logged-out time count in
+    neither. Live, it is the share of agents busy right now (pass agent counts instead of seconds).
+    None when nobody was available or busy.
+    """
+    busy = on_contact_s + acw_s
+    staffed = busy + available_s
+    if staffed <= 0:
+        return None
+    return 100.0 * busy / staffed
+
+
+def longest_wait_s(oldest_offered_at: datetime | None, now: datetime) -> float:
+    """Longest current wait: seconds since the oldest contact still waiting was offered (0 when the
+    queue is empty). Never negative, even when clocks differ slightly."""
+    if oldest_offered_at is None:
+        return 0.0
+    return max(0.0, seconds_between(oldest_offered_at, now))
+
+
+def threshold_status(value: float | None, *, warning: float, critical: float, higher_is_better: bool) -> str:
+    """'normal', 'warning' or 'critical' for a KPI value against its thresholds.
+
+    Higher is better (service level): critical when ``value <= critical``, warning when ``value <=
+    warning``. Lower is better (ASA, longest wait): critical when ``value >= critical``, warning when
+    ``value >= warning``. A missing value (nothing offered) is 'normal': there is nothing to act on.
+    """
+    if value is None:
+        return "normal"
+    if higher_is_better:
+        if value <= critical:
+            return "critical"
+        if value <= warning:
+            return "warning"
+        return "normal"
+    if value >= critical:
+        return "critical"
+    if value >= warning:
+        return "warning"
+    return "normal"
+
+
+# --- counting one contact ------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """Summable counters of contacts offered to a queue in some period.
+
+    A contact's figures belong to the period in which it was offered to the queue; ``Counts.of_contact``
+    gives one contact's contribution and ``+`` adds them up, so any period is a sum of contacts.
+    """
+
+    offered: int = 0
+    answered: int = 0
+    answered_within_threshold: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    abandoned_within_threshold: int = 0
+    transferred_out: int = 0
+    handled: int = 0
+    wait_answered_ms: int = 0
+    wait_abandoned_ms: int = 0
+    talk_ms: int = 0
+    hold_ms: int = 0
+    acw_ms: int = 0
+    callbacks_requested: int = 0
+    callbacks_completed: int = 0
+    callbacks_kept_on_time: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def __sub__(self, other: Counts) -> Counts:
+        return Counts(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)})
+
+    def __neg__(self) -> Counts:
+        return Counts() - self
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_mapping(cls, mapping) -> Counts:
+        """Counts from a mapping of names to numbers (e.g. a Redis hash); unknown names are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in mapping.items() if k in names})
+
+    @classmethod
+    def of_contact(
+        cls,
+        *,
+        offered_at: datetime,
+        answered_at: datetime | None,
+        abandoned_at: datetime | None,
+        ended_at: datetime | None,
+        transferred_at: datetime | None,
+        talk_s: float | None,
+        hold_s: float | None,
+        acw_s: float | None,
+        callback_promised_by: datetime | None,
+        callback_completed_at: datetime | None,
+        sl_threshold_s: float,
+        short_abandon_threshold_s: float,
+    ) -> Counts:
+        """One contact's contribution to its queue's counters (see the module docstring for terms)."""
+        c = cls(offered=1)
+        if answered_at is not None:
+            wait = max(0.0, seconds_between(offered_at, answered_at))
+            c.answered = 1
+            c.wait_answered_ms = round(wait * 1000)
+            c.answered_within_threshold = int(answered_within(wait, sl_threshold_s))
+            if ended_at is not None:
+                c.handled = 1
+                c.talk_ms = round((talk_s or 0.0) * 1000)
+                c.hold_ms = round((hold_s or 0.0) * 1000)
+                c.acw_ms = round((acw_s or 0.0) * 1000)
+        elif abandoned_at is not None:
+            wait = max(0.0, seconds_between(offered_at, abandoned_at))
+            c.abandoned = 1
+            c.wait_abandoned_ms = round(wait * 1000)
+            c.short_abandoned = int(is_short_abandon(wait, short_abandon_threshold_s))
+            c.abandoned_within_threshold = int(answered_within(wait, sl_threshold_s))
+        if transferred_at is not None:
+            c.transferred_out = 1
+        if callback_promised_by is not None:
+            c.callbacks_requested = 1
+            if callback_completed_at is not None:
+                c.callbacks_completed = 1
+                c.callbacks_kept_on_time = int(seconds_between(callback_completed_at, callback_promised_by) >= 0)
+        return c
+
+
+def kpis(counts: Counts, *, formula: str = SL_DEFAULT) -> dict[str, float | None]:
+    """The standard KPIs of a set of counts, each by its one formula above."""
+    return {
+        "service_level": service_level(
+            formula=formula,
+            answered_within_threshold=counts.answered_within_threshold,
+            answered=counts.answered,
+            abandoned=counts.abandoned,
+            short_abandoned=counts.short_abandoned,
+            offered=counts.offered,
+        ),
+        "asa_s": asa_s(wait_answered_ms=counts.wait_answered_ms, answered=counts.answered),
+        "aht_s": aht_s(talk_ms=counts.talk_ms, hold_ms=counts.hold_ms, acw_ms=counts.acw_ms, handled=counts.handled),
+        "abandon_rate": abandon_rate(abandoned=counts.abandoned, offered=counts.offered),
+    }

@@ -1,0 +1,284 @@
+"""Event ingest: the one way events enter KCC Live (API, importers and the simulator all call it).
+
+1. Each event is validated on its own; a rejection names the field.
+2. Valid events are appended to the log, idempotently on (source, event id): a resent id is a duplicate.
+3. The contacts and agents the new events touch are derived again from their whole log (contacts) or
+   from the last state before the new events (agents), under a per-contact / per-agent lock, so
+   out-of-order and duplicated events give the same result as a rebuild from the log.
+4. After commit, the live state in Redis moves by what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
+from dashboard.eventschema import MAX_BATCH, EventError, ValidEvent, validate_event
+from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
+from dashboard.services.live import LiveChanges, QueueRule, live_apply, live_next_version, visit_counts
+
+CHUNK = 500  # rows per statement: well under SQLite's limit on bound parameters
+
+
+@dataclass
+class IngestResult:
+    """Per event (in the order given): ``{"index", "id", "status", "field"?, "reason"?}``."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for r in self.results if r["status"] == status)
+
+    @property
+    def accepted(self) -> int:
+        return self._count("accepted")
+
+    @property
+    def duplicates(self) -> int:
+        return self._count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self._count("rejected")
+
+
+def events_ingest(*, source: Source, events: list[Any], now: datetime | None = None) -> IngestResult:
+    """Validate, log and apply a batch of events from ``source``; see the module docstring."""
+    if len(events) > MAX_BATCH:
+        raise EventError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
+    received_at = now or timezone.now()
+    results: list[dict[str, Any] | None] = [None] * len(events)
+    valid: list[tuple[int, ValidEvent]] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(events):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            event = validate_event(raw)
+        except EventError as error:
+            results[index] = {
+                "index": index,
+                "id": raw_id if isinstance(raw_id, (str, int)) else None,
+                "status": "rejected",
+                "field": error.field,
+                "reason": str(error),
+            }
+            continue
+        if event.event_id in first_index:
+            results[index] = {
+                "index": index,
+                "id": event.event_id,
+                "status": "duplicate",
+                "reason": f"id {event.event_id!r} already appears at index {first_index[event.event_id]} of this batch",
+            }
+            continue
+        first_index[event.event_id] = index
+        valid.append((index, event))
+
+    changes = None
+    if valid:
+        with transaction.atomic():
+            inserted = _log_append(source, [e for _, e in valid], received_at)
+            new_events = [e for _, e in valid if e.event_id in inserted]
+            if new_events:
+                changes = state_apply(new_events, now=received_at)
+                transaction.on_commit(lambda: live_apply(changes))
+        for index, event in valid:
+            if event.event_id in inserted:
+                results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
+            else:
+                results[index] = {
+                    "index": index,
+                    "id": event.event_id,
+                    "status": "duplicate",
+                    "reason": f"id {event.event_id!r} was received from {source.name} before",
+                }
+    return IngestResult(results=results)
+
+
+def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> set[str]:
+    """Append to the log; returns the ids that were new (the rest were sent before)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = "source_id, event_id, type, at, contact_id, agent, payload, received_at"
+    adapt = connection.ops.adapt_datetimefield_value
+    received = adapt(received_at)
+    inserted: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(events), CHUNK):
+            chunk = events[start : start + CHUNK]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = []
+            for e in chunk:
+                params += [source.id, e.event_id, e.type, adapt(e.at), e.contact_id, e.agent, json.dumps(e.payload), received]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                "ON CONFLICT (source_id, event_id) DO NOTHING RETURNING event_id",
+                params,
+            )
+            inserted.update(row[0] for row in cursor.fetchall())
+    return inserted
+
+
+def _lock(names: list[str]) -> None:
+    """Serialise derivations of the same contacts and agents across processes (PostgreSQL; SQLite's
+    IMMEDIATE transactions are serial already). Locks are taken in one order, so no deadlock."""
+    if connection.vendor != "postgresql" or not names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(n, 0) AS h "
+            "FROM unnest(%s::text[]) AS n ORDER BY 1) AS locks",
+            [names],
+        )
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def state_apply(new_events: list[ValidEvent], *, now: datetime) -> LiveChanges:
+    """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
+    transaction) and return the live-state changes to apply after commit."""
+    contact_ids = sorted({e.contact_id for e in new_events if e.contact_id is not None})
+    agent_first: dict[str, datetime] = {}
+    for e in new_events:
+        if e.type == "agent.state":
+            agent_first[e.agent] = min(e.at, agent_first.get(e.agent, e.at))
+    _lock([f"c:{c}" for c in contact_ids] + [f"a:{a}" for a in sorted(agent_first)])
+    changes = LiveChanges(version=live_next_version())
+    if contact_ids:
+        contacts_rederive(contact_ids, changes=changes, now=now)
+    if agent_first:
+        agents_rederive(agent_first, changes=changes)
+    return changes
+
+
+def _logged(rows) -> list[LoggedEvent]:
+    return [
+        LoggedEvent(seq=pk, type=kind, at=at, payload=payload if isinstance(payload, dict) else json.loads(payload))
+        for pk, kind, at, payload in rows
+    ]
+
+
+def queues_resolve(visits: list[Visit]) -> dict[str, Queue]:
+    """The queues the visits name; a queue the ACD names that is not configured yet is created with
+    default targets (from the visit's channel), so that no valid event is lost."""
+    names = {v.queue for v in visits}
+    queues = {q.name: q for q in Queue.objects.filter(name__in=names)}
+    for visit in visits:
+        if visit.queue not in queues:
+            queues[visit.queue], _ = Queue.objects.get_or_create(name=visit.queue, defaults={"channel": visit.channel})
+    return queues
+
+
+def agents_resolve(logins: set[str]) -> dict[str, Agent]:
+    """The agents by login id; an agent the ACD names that is not configured yet is created."""
+    agents = {a.login_id: a for a in Agent.objects.filter(login_id__in=logins)}
+    for login in logins - agents.keys():
+        agents[login], _ = Agent.objects.get_or_create(login_id=login, defaults={"name": login})
+    return agents
+
+
+CONTACT_FIELDS = [f.name for f in Contact._meta.concrete_fields if f.name not in ("id", "queue", "agent")]
+
+
+def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, now: datetime) -> int:
+    """Fold the whole log of each contact again and replace its stored visits. Returns the number of
+    visits written. With ``changes``, records the live-state difference between before and after."""
+    by_contact: dict[str, list[LoggedEvent]] = defaultdict(list)
+    for ids in _chunks(contact_ids):
+        rows = Event.objects.filter(contact_id__in=ids).values_list("contact_id", "id", "type", "at", "payload")
+        for contact_id, *rest in rows:
+            by_contact[contact_id].extend(_logged([rest]))
+    visits = [v for contact_id in contact_ids for v in fold_contact(contact_id, by_contact.get(contact_id, []))]
+    queues = queues_resolve(visits)
+    agents = agents_resolve({v.agent for v in visits if v.agent})
+    old_by_contact: dict[str, list[Contact]] = defaultdict(list)
+    if changes is not None:
+        for ids in _chunks(contact_ids):
+            for old in Contact.objects.filter(contact_id__in=ids).select_related("queue"):
+                old_by_contact[old.contact_id].append(old)
+    for ids in _chunks(contact_ids):
+        Contact.objects.filter(contact_id__in=ids).delete()
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                queue=queues[v.queue],
+                agent=agents[v.agent] if v.agent else None,
+                **{name: getattr(v, name) for name in CONTACT_FIELDS},
+            )
+            for v in visits
+        ],
+        batch_size=CHUNK,
+    )
+    if changes is not None:
+        queue_ids = {name: q.id for name, q in queues.items()}
+        new_by_contact: dict[str, list[Visit]] = defaultdict(list)
+        for v in visits:
+            new_by_contact[v.contact_id].append(v)
+        for contact_id in contact_ids:
+            old, new = old_by_contact.get(contact_id, []), new_by_contact.get(contact_id, [])
+            for visit in old:
+                rule = QueueRule.of(visit.queue)
+                changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now)
+            for visit in new:
+                rule = QueueRule.of(queues[visit.queue])
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
+            changes.contact(contact_id, old, new, queue_ids)
+    return len(visits)
+
+
+def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | None) -> int:
+    """Re-fold each agent's state events from the last span that began before its earliest new event
+    (everything before that span cannot change). Returns the number of spans written."""
+    agents = agents_resolve(set(agent_first))
+    by_id = {agents[login].id: login for login in agent_first}
+    anchors: dict[str, AgentStateSpan] = {}
+    # The span an earliest new event falls into is the anchor: it keeps its start and state.
+    candidates = AgentStateSpan.objects.filter(agent_id__in=by_id).filter(
+        Q(end=None) | Q(end__gte=min(agent_first.values()))
+    )
+    for span in candidates.order_by("start"):
+        login = by_id[span.agent_id]
+        if span.start < agent_first[login]:
+            anchors[login] = span
+    events_filter = Q()
+    for login in agent_first:
+        anchor = anchors.get(login)
+        events_filter |= Q(agent=login, at__gt=anchor.start) if anchor else Q(agent=login)
+    by_agent: dict[str, list[LoggedEvent]] = defaultdict(list)
+    rows = Event.objects.filter(events_filter, type="agent.state").values_list("agent", "id", "type", "at", "payload")
+    for login, *rest in rows:
+        by_agent[login].extend(_logged([rest]))
+    delete_filter = Q()
+    for login in agent_first:
+        anchor = anchors.get(login)
+        agent_id = agents[login].id
+        delete_filter |= Q(agent_id=agent_id, start__gt=anchor.start) if anchor else Q(agent_id=agent_id)
+    AgentStateSpan.objects.filter(delete_filter).delete()
+    written = []
+    for login in agent_first:
+        anchor = anchors.get(login)
+        seed = [Span(anchor.state, anchor.reason, anchor.start, anchor.end, pk=anchor.pk)] if anchor else []
+        spans = fold_agent_states(by_agent.get(login, []), seed)
+        agent = agents[login]
+        if anchor is not None and spans and spans[0].end != anchor.end:
+            AgentStateSpan.objects.filter(pk=anchor.pk).update(end=spans[0].end)
+        written += [
+            AgentStateSpan(agent=agent, state=s.state, reason=s.reason, start=s.start, end=s.end)
+            for s in spans
+            if s.pk is None
+        ]
+        if changes is not None and spans:
+            last = spans[-1]
+            changes.agents.append((agent.id, last.state, last.reason, last.start.timestamp()))
+    AgentStateSpan.objects.bulk_create(written, batch_size=CHUNK)
+    return len(written)

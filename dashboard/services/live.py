@@ -1,0 +1,222 @@
+"""Writes to the live state in Redis: per queue today's and the last minutes' counters, the contacts
+waiting, and each agent's current state.
+
+Ingest hands over the contacts' visits as they were before and after a batch; the counters move by the
+difference, so a duplicate or late event changes exactly what it should and nothing else. The live state
+can always be rebuilt from the database (``live_rebuild``): it is a cache of what the database holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import redis
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard import livekeys as keys
+from dashboard.metrics import Counts
+from dashboard.models import AgentStateSpan, Contact, Queue
+
+log = logging.getLogger(__name__)
+
+# Sets the waiting members of one contact, unless a later derivation of the same contact got there
+# first (batches may reach Redis in another order than they were committed).
+_CONTACT_SCRIPT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local version = tonumber(ARGV[1])
+if current > version then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local i = 4
+for _ = 1, tonumber(ARGV[3]) do
+  redis.call('ZREM', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local adds = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, adds do
+  redis.call('ZADD', ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
+return 1
+"""
+
+_AGENT_SCRIPT = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'ver') or '-1')
+if current > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'ver', ARGV[1], 'state', ARGV[2], 'reason', ARGV[3], 'since', ARGV[4])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class QueueRule:
+    """What counting a queue's contacts needs to know of the queue."""
+
+    id: int
+    sl_threshold_s: float
+    short_abandon_threshold_s: float
+
+    @classmethod
+    def of(cls, queue: Queue) -> QueueRule:
+        return cls(queue.id, queue.sl_threshold_s, queue.short_abandon_threshold_s)
+
+
+def visit_counts(visit, rule: QueueRule) -> Counts:
+    """A visit's contribution to its queue's counters (a derived ``Visit`` or a stored ``Contact``)."""
+    return Counts.of_contact(
+        offered_at=visit.offered_at,
+        answered_at=visit.answered_at,
+        abandoned_at=visit.abandoned_at,
+        ended_at=visit.ended_at,
+        transferred_at=visit.transferred_at,
+        talk_s=visit.talk_s,
+        hold_s=visit.hold_s,
+        acw_s=visit.acw_s,
+        callback_promised_by=visit.callback_promised_by,
+        callback_completed_at=visit.callback_completed_at,
+        sl_threshold_s=rule.sl_threshold_s,
+        short_abandon_threshold_s=rule.short_abandon_threshold_s,
+    )
+
+
+def waiting_member(contact_id: str, seq: int) -> str:
+    return f"{contact_id}#{seq}"
+
+
+@dataclass
+class LiveChanges:
+    """What one ingest batch changes in the live state, applied after the batch commits."""
+
+    version: int = 0
+    counters: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    contacts: list[tuple[str, list[tuple[str, str]], list[tuple[str, float, str]]]] = field(default_factory=list)
+    agents: list[tuple[int, str, str, float]] = field(default_factory=list)
+
+    def add_counts(self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime) -> None:
+        """Add ``counts`` (negative to remove) to the day and minute buckets the contact belongs to."""
+        local_day = offered_at.astimezone(keys.centre_tz()).date()
+        if local_day >= now.astimezone(keys.centre_tz()).date() - timedelta(days=keys.DAYS_KEPT - 1):
+            self.counters[keys.day_key(rule.id, local_day)] += counts
+        if offered_at >= now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S):
+            self.counters[keys.minute_key(rule.id, keys.epoch_minute(offered_at))] += counts
+
+    def contact(self, contact_id: str, old: list, new: list, queue_ids: dict[str, int]) -> None:
+        """Record a contact's waiting visits: remove every old and new member, then add the waiting ones."""
+        removals = [(keys.waiting_key(v.queue_id), waiting_member(contact_id, v.seq)) for v in old]
+        removals += [(keys.waiting_key(queue_ids[v.queue]), waiting_member(contact_id, v.seq)) for v in new]
+        additions = [
+            (keys.waiting_key(queue_ids[v.queue]), v.offered_at.timestamp(), waiting_member(contact_id, v.seq))
+            for v in new
+            if v.waiting
+        ]
+        if removals or additions:
+            self.contacts.append((contact_id, removals, additions))
+
+
+def live_next_version() -> int:
+    """A number that grows with every derivation, to order the live updates of one contact or agent.
+
+    Taken inside the ingest transaction, after the contact's lock: a later derivation gets a larger
+    number. When Redis is unreachable ingest goes on (the database is the truth) and the live state is
+    marked for a rebuild.
+    """
+    try:
+        return int(keys.client().incr(keys.sequence_key()))
+    except redis.RedisError:
+        log.exception("Redis unreachable while ingesting; the live state will be rebuilt")
+        return 0
+
+
+def live_apply(changes: LiveChanges) -> None:
+    """Apply one batch's changes to Redis in one round trip. Never raises: a failure marks the live
+    state incomplete so that the next reader rebuilds it from the database."""
+    try:
+        r = keys.client()
+        pipe = r.pipeline(transaction=False)
+        for key, delta in changes.counters.items():
+            touched = False
+            for name, value in delta.as_dict().items():
+                if value:
+                    pipe.hincrby(key, name, value)
+                    touched = True
+            if touched:
+                pipe.expire(key, keys.MINUTE_KEY_TTL_S if ":m:" in key else keys.DAY_KEY_TTL_S)
+        contact_script = r.register_script(_CONTACT_SCRIPT)
+        for contact_id, removals, additions in changes.contacts:
+            args: list = [changes.version, keys.VERSION_TTL_S, len(removals)]
+            for pair in removals:
+                args.extend(pair)
+            args.append(len(additions))
+            for triple in additions:
+                args.extend(triple)
+            contact_script(keys=[keys.contact_version_key(contact_id)], args=args, client=pipe)
+        agent_script = r.register_script(_AGENT_SCRIPT)
+        for agent_id, state, reason, since in changes.agents:
+            agent_script(keys=[keys.agent_key(agent_id)], args=[changes.version, state, reason, since], client=pipe)
+        pipe.execute()
+        if changes.version == 0:
+            r.delete(keys.loaded_key())
+    except redis.RedisError:
+        log.exception("could not update the live state in Redis; it will be rebuilt from the database")
+        try:
+            keys.client().delete(keys.loaded_key())
+        except redis.RedisError:
+            pass
+
+
+def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the whole live state in Redis from the database (after a Redis restart, a flush, or a
+    change of a queue's thresholds). Returns what it wrote."""
+    now = now or timezone.now()
+    r = keys.client()
+    with r.lock(keys.rebuild_lock_key(), timeout=300, blocking_timeout=300):
+        version = int(r.incr(keys.sequence_key()))
+        doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k != keys.sequence_key()]
+        doomed = [k for k in doomed if k != keys.rebuild_lock_key()]
+        changes = LiveChanges(version=version)
+        tz = keys.centre_tz()
+        first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
+        since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()), tz)
+        since = min(since, now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S))
+        rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
+        open_visit = Q(answered_at=None, abandoned_at=None, transferred_at=None, ended_at=None)
+        contacts = 0
+        waiting: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        for visit in Contact.objects.filter(Q(offered_at__gte=since) | open_visit).iterator(chunk_size=5000):
+            rule = rules[visit.queue_id]
+            if visit.offered_at >= since:
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
+                contacts += 1
+            if visit.waiting:
+                waiting[visit.queue_id].append((visit.offered_at.timestamp(), waiting_member(visit.contact_id, visit.seq)))
+        agents = 0
+        pipe = r.pipeline(transaction=True)
+        if doomed:
+            pipe.delete(*doomed)
+        for key, counts in changes.counters.items():
+            mapping = {k: v for k, v in counts.as_dict().items() if v}
+            if mapping:
+                pipe.hset(key, mapping=mapping)
+                pipe.expire(key, keys.MINUTE_KEY_TTL_S if ":m:" in key else keys.DAY_KEY_TTL_S)
+        for queue_id, members in waiting.items():
+            pipe.zadd(keys.waiting_key(queue_id), {member: score for score, member in members})
+        for span in AgentStateSpan.objects.filter(end=None):
+            pipe.hset(
+                keys.agent_key(span.agent_id),
+                mapping={"ver": version, "state": span.state, "reason": span.reason, "since": span.start.timestamp()},
+            )
+            agents += 1
+        pipe.set(keys.loaded_key(), now.isoformat())
+        pipe.execute()
+    return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": agents}
+
+
+def live_ensure_loaded() -> None:
+    """Rebuild the live state when it is not complete (Redis restarted, was flushed, missed an update)."""
+    r = keys.client()
+    if not r.exists(keys.loaded_key()):
+        live_rebuild()

@@ -1,0 +1,28 @@
+"""Test set-up: a real Redis (REDIS_URL, else the embedded one) with a key prefix of this run's own,
+and the database pytest-django provides (SQLite by default, PostgreSQL when DATABASE_URL says so)."""
+
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+
+from dashboard import livekeys
+
+
+def pytest_configure(config):
+    if settings.REDIS_EMBEDDED:
+        from kcc.embedded_redis import ensure_running
+
+        ensure_running(settings.REDIS_URL)
+    settings.LIVE_KEY_PREFIX = f"kcctest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(autouse=True)
+def _clean_live_state():
+    """Each test starts with an empty live state of its own."""
+    yield
+    r = livekeys.client()
+    keys = list(r.scan_iter(match=f"{settings.LIVE_KEY_PREFIX}:*", count=1000))
+    if keys:
+        r.delete(*keys)
