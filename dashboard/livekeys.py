@@ -70,7 +70,3 @@ def sequence_key() -> str:
 def loaded_key() -> str:
     """Present while the live state is complete; missing after a Redis restart or flush."""
     return f"{root()}:loaded"
-
-
-def rebuild_lock_key() -> str:
-    return f"{root()}:rebuild-lock"

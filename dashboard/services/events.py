@@ -5,7 +5,7 @@
 3. The contacts and agents the new events touch are derived again from their whole log (contacts) or
    from the last state before the new events (agents), under a per-contact / per-agent lock, so
    out-of-order and duplicated events give the same result as a rebuild from the log.
-4. After commit, the live state in Redis moves by what changed.
+4. The live state in Redis moves by what changed (see ``dashboard.services.live``).
 """
 
 from __future__ import annotations
@@ -82,14 +82,15 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
         first_index[event.event_id] = index
         valid.append((index, event))
 
-    changes = None
     if valid:
         with transaction.atomic():
             inserted = _log_append(source, [e for _, e in valid], received_at)
             new_events = [e for _, e in valid if e.event_id in inserted]
             if new_events:
-                changes = state_apply(new_events, now=received_at)
-                transaction.on_commit(lambda: live_apply(changes))
+                # Applied while this batch's contacts and agents are locked and before commit, so a
+                # rebuild of the live state (which locks the log) sees each batch either wholly in the
+                # database it reads or wholly after its own write: never half, never twice.
+                live_apply(state_apply(new_events, now=received_at))
         for index, event in valid:
             if event.event_id in inserted:
                 results[index] = {"index": index, "id": event.event_id, "status": "accepted"}

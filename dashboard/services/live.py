@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from dashboard import livekeys as keys
 from dashboard.metrics import Counts
-from dashboard.models import AgentStateSpan, Contact, Queue
+from dashboard.models import AgentStateSpan, Contact, Event, Queue
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,8 @@ def live_next_version() -> int:
 
 
 def live_apply(changes: LiveChanges) -> None:
-    """Apply one batch's changes to Redis in one round trip. Never raises: a failure marks the live
-    state incomplete so that the next reader rebuilds it from the database."""
+    """Apply one batch's changes to Redis in one round trip. Never raises: the database is the truth,
+    and a failure marks the live state incomplete so that the next reader rebuilds it from there."""
     try:
         r = keys.client()
         pipe = r.pipeline(transaction=False)
@@ -173,10 +174,10 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
     change of a queue's thresholds). Returns what it wrote."""
     now = now or timezone.now()
     r = keys.client()
-    with r.lock(keys.rebuild_lock_key(), timeout=300, blocking_timeout=300):
+    with transaction.atomic():
+        log_lock()
         version = int(r.incr(keys.sequence_key()))
         doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k != keys.sequence_key()]
-        doomed = [k for k in doomed if k != keys.rebuild_lock_key()]
         changes = LiveChanges(version=version)
         tz = keys.centre_tz()
         first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
@@ -213,6 +214,15 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
         pipe.set(keys.loaded_key(), now.isoformat())
         pipe.execute()
     return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": agents}
+
+
+def log_lock() -> None:
+    """Hold off ingest while the live state is rebuilt: each batch writes to Redis before it commits,
+    so with the log locked every batch is either in what the rebuild reads or waits until it is done.
+    (SQLite's IMMEDIATE transactions hold the one write lock already.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Event._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def live_ensure_loaded() -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dashboard.models import AgentStateSpan, Contact, Event
 from dashboard.services.events import agents_rederive, contacts_rederive
-from dashboard.services.live import live_rebuild
+from dashboard.services.live import live_rebuild, log_lock
 
 CONTACTS_PER_STEP = 2000
 
@@ -22,6 +22,7 @@ def state_rebuild(*, now: datetime | None = None, progress=None) -> dict[str, in
     """
     now = now or timezone.now()
     with transaction.atomic():
+        log_lock()
         Contact.objects.all().delete()
         AgentStateSpan.objects.all().delete()
         contact_ids = list(
@@ -35,5 +36,5 @@ def state_rebuild(*, now: datetime | None = None, progress=None) -> dict[str, in
         logins = list(Event.objects.filter(type="agent.state").values_list("agent", flat=True).distinct())
         epoch = datetime(1900, 1, 1, tzinfo=UTC)
         spans = agents_rederive(dict.fromkeys(logins, epoch), changes=None) if logins else 0
-    live = live_rebuild(now=now)
+        live = live_rebuild(now=now)
     return {"events": Event.objects.count(), "contacts": len(contact_ids), "visits": visits, "spans": spans, **live}

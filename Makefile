@@ -1,0 +1,39 @@
+# KCC Live — the README's two commands, and the benchmarks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test install lint bench-ingest clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Start the whole product with demo data: embedded Redis (unless REDIS_URL is set), daphne on $(PORT),
+# a Celery worker, Celery beat and the simulator. Ctrl-C stops them all.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "KCC Live on http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/, live: /api/v1/live/)"
+	@procs="web worker beat simulator"; [ -n "$$REDIS_URL" ] || procs="redis $$procs"; \
+	  KCC_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start $$procs
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench-ingest: install
+	$(BIN)/python tests/bench/bench_ingest.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var/*.sqlite3* var/demo-users.json

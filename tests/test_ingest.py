@@ -1,0 +1,190 @@
+"""The ingest service against the real database and Redis: idempotence, out-of-order arrival,
+partial rejection, and the live state equal to a fresh computation from the database."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue
+from dashboard.selectors.live import live_snapshot, live_snapshot_from_db
+from dashboard.services.events import events_ingest
+from dashboard.services.live import live_rebuild
+from dashboard.services.rebuild import state_rebuild
+from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def at(seconds_ago: float) -> str:
+    return (NOW - timedelta(seconds=seconds_ago)).isoformat()
+
+
+def scenario(prefix="x"):
+    """A small realistic stretch: three calls (answered, abandoned, transferred 1st → 2nd line), a
+    call still waiting, and the agents' states."""
+    e = []
+
+    def add(kind, ago, **fields):
+        e.append({"id": f"{prefix}{len(e)}", "type": kind, "at": at(ago), **fields})
+
+    add("agent.state", 3600, agent="ann", state="available")
+    add("agent.state", 3600, agent="bob", state="available")
+    add("agent.state", 3500, agent="cas", state="available")
+    add("contact.offered", 900, contact_id="c1", queue="Algemeen", channel="voice", customer_ref="K1", reason="factuur")
+    add("contact.answered", 888, contact_id="c1", agent="ann")
+    add("agent.state", 888, agent="ann", state="on_contact")
+    add("contact.ended", 700, contact_id="c1", hold_s=15)
+    add("agent.state", 700, agent="ann", state="acw")
+    add("contact.wrapup_ended", 660, contact_id="c1", disposition="opgelost")
+    add("agent.state", 660, agent="ann", state="paused", reason="pauze")
+    add("contact.offered", 600, contact_id="c2", queue="Algemeen", channel="voice")
+    add("contact.abandoned", 597, contact_id="c2")  # short abandon
+    add("contact.offered", 500, contact_id="c3", queue="Algemeen", channel="voice", reason="storing")
+    add("contact.answered", 470, contact_id="c3", agent="bob")
+    add("agent.state", 470, agent="bob", state="on_contact")
+    add("contact.transferred", 400, contact_id="c3", to_queue="Techniek")
+    add("agent.state", 400, agent="bob", state="available")
+    add("contact.answered", 380, contact_id="c3", agent="cas")
+    add("agent.state", 380, agent="cas", state="on_contact")
+    add("contact.offered", 60, contact_id="c4", queue="Algemeen", channel="voice")
+    add("callback.requested", 30, contact_id="c4", promised_by=at(-7200))
+    return e
+
+
+@pytest.fixture
+def centre():
+    first = TeamFactory(name="1e lijn")
+    second = TeamFactory(name="2e lijn", line="second")
+    algemeen = QueueFactory(name="Algemeen", team=first)
+    techniek = QueueFactory(name="Techniek", team=second, sl_threshold_s=30)
+    AgentFactory(login_id="ann", team=first, skills=[algemeen])
+    AgentFactory(login_id="bob", team=first, skills=[algemeen])
+    AgentFactory(login_id="cas", team=second, skills=[techniek])
+    return SourceFactory(name="acd")
+
+
+def stored_state():
+    contacts = sorted(
+        Contact.objects.values_list(
+            "contact_id", "seq", "queue__name", "offered_at", "answered_at", "abandoned_at", "ended_at",
+            "wrapup_ended_at", "transferred_at", "agent__login_id", "talk_s", "hold_s", "acw_s",
+            "callback_promised_by",
+        )
+    )
+    spans = sorted(AgentStateSpan.objects.values_list("agent__login_id", "state", "reason", "start", "end"))
+    return contacts, spans
+
+
+def test_one_batch_gives_the_expected_contacts_and_live_figures(centre):
+    result = events_ingest(source=centre, events=scenario(), now=NOW)
+    assert (result.accepted, result.duplicates, result.rejected) == (len(scenario()), 0, 0)
+    assert Contact.objects.count() == 5  # c1, c2, c3 in two queues, c4
+    snap = live_snapshot(now=NOW)
+    algemeen = next(q for q in snap["queues"] if q["name"] == "Algemeen")
+    today = algemeen["today"]
+    assert (today["offered"], today["answered"], today["abandoned"], today["short_abandoned"]) == (4, 2, 1, 1)
+    assert today["answered_within_threshold"] == 1  # c1 after 12 s; c3 after 30 s is over 20 s
+    assert today["service_level"] == 50.0  # 1 / (2 answered + 1 abandoned − 1 short)
+    assert today["asa_s"] == 21.0  # (12 + 30) / 2
+    assert today["transferred_out"] == 1 and today["callbacks_requested"] == 1
+    assert today["handled"] == 2  # c1 ended; c3 ended in Algemeen by the transfer
+    assert algemeen["waiting"] == 1 and algemeen["longest_wait_s"] == 60.0
+    assert algemeen["agents"]["paused"] == 1 and algemeen["agents"]["available"] == 1
+    techniek = next(q for q in snap["queues"] if q["name"] == "Techniek")
+    assert techniek["today"]["offered"] == 1 and techniek["today"]["answered_within_threshold"] == 1
+    assert techniek["agents"]["on_contact"] == 1
+    assert snap == live_snapshot_from_db(now=NOW)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_arrival_order_and_batching_gives_the_same_state(centre, seed):
+    events = scenario()
+    events_ingest(source=centre, events=events, now=NOW)
+    expected_state, expected_live = stored_state(), live_snapshot(now=NOW)
+    Event.objects.all().delete()
+    Contact.objects.all().delete()
+    AgentStateSpan.objects.all().delete()
+    live_rebuild(now=NOW)
+
+    rng = random.Random(seed)
+    shuffled = events[:]
+    rng.shuffle(shuffled)
+    shuffled += rng.sample(events, 5)  # resent
+    while shuffled:
+        size = rng.randint(1, 6)
+        events_ingest(source=centre, events=shuffled[:size], now=NOW)
+        shuffled = shuffled[size:]
+    assert stored_state() == expected_state
+    assert live_snapshot(now=NOW) == expected_live == live_snapshot_from_db(now=NOW)
+
+
+def test_duplicates_are_no_ops_and_reported(centre):
+    events = scenario()
+    events_ingest(source=centre, events=events, now=NOW)
+    before = stored_state(), live_snapshot(now=NOW)
+    again = events_ingest(source=centre, events=events[:3] + [events[0]], now=NOW)
+    assert [r["status"] for r in again.results] == ["duplicate"] * 4
+    assert "before" in again.results[0]["reason"] and "index 0" in again.results[3]["reason"]
+    assert (stored_state(), live_snapshot(now=NOW)) == before
+    assert Event.objects.count() == len(events)
+
+
+def test_the_same_id_from_another_source_is_another_event(centre):
+    other = SourceFactory(name="cti")
+    event = scenario()[3]
+    assert events_ingest(source=centre, events=[event]).accepted == 1
+    assert events_ingest(source=other, events=[event]).accepted == 1
+
+
+def test_valid_events_are_kept_when_others_are_rejected(centre):
+    events = scenario()[:5]
+    events.insert(2, {"id": "bad", "type": "contact.answered", "at": at(10), "contact_id": "c1"})
+    result = events_ingest(source=centre, events=events, now=NOW)
+    assert [r["status"] for r in result.results] == ["accepted"] * 2 + ["rejected"] + ["accepted"] * 3
+    assert result.results[2] == {
+        "index": 2,
+        "id": "bad",
+        "status": "rejected",
+        "field": "agent",
+        "reason": "agent: is required for contact.answered",
+    }
+    assert Event.objects.count() == 5
+
+
+def test_unknown_queue_and_agent_are_created(centre):
+    events_ingest(
+        source=centre,
+        events=[
+            {"id": "n1", "type": "contact.offered", "at": at(20), "contact_id": "m1", "queue": "Nieuw", "channel": "whatsapp"},
+            {"id": "n2", "type": "contact.answered", "at": at(10), "contact_id": "m1", "agent": "zoe"},
+        ],
+        now=NOW,
+    )
+    assert Queue.objects.get(name="Nieuw").channel == "whatsapp"
+    assert Contact.objects.get(contact_id="m1").agent == Agent.objects.get(login_id="zoe")
+
+
+def test_rebuild_from_the_log_equals_live_processing(centre):
+    rng = random.Random(7)
+    events = scenario()
+    rng.shuffle(events)
+    for i in range(0, len(events), 4):
+        events_ingest(source=centre, events=events[i : i + 4], now=NOW)
+    state, live = stored_state(), live_snapshot(now=NOW)
+    result = state_rebuild(now=NOW)
+    assert result["events"] == len(events) and result["visits"] == 5
+    assert stored_state() == state
+    assert live_snapshot(now=NOW) == live
+
+
+def test_lost_live_state_is_rebuilt_on_read(centre):
+    from dashboard import livekeys
+
+    events_ingest(source=centre, events=scenario(), now=NOW)
+    live = live_snapshot(now=NOW)
+    r = livekeys.client()
+    r.delete(*r.scan_iter(match=f"{livekeys.root()}:*"))
+    assert live_snapshot(now=NOW) == live
