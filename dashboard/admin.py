@@ -68,7 +68,9 @@ class SourceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             token = obj.issue_token()
-            self.message_user(request, _("Token for %(name)s (shown once): %(token)s") % {"name": obj.name, "token": token})
+            self.message_user(
+                request, _("Token for %(name)s (shown once): %(token)s") % {"name": obj.name, "token": token}
+            )
         super().save_model(request, obj, form, change)
 
 

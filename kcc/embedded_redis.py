@@ -36,13 +36,20 @@ def _answers(host: str, port: int) -> bool:
 def command(port: int, workdir: str) -> list[str]:
     return [
         server_binary(),
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--save", "",
-        "--appendonly", "no",
-        "--dir", workdir,
-        "--maxclients", "10000",
-        "--loglevel", "warning",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        workdir,
+        "--maxclients",
+        "10000",
+        "--loglevel",
+        "warning",
     ]
 
 

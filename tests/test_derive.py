@@ -58,12 +58,20 @@ def test_events_before_the_offer_wait_for_it():
             id="ended-in-queue-is-an-abandon",
         ),
         pytest.param(
-            [OFFER, (10, "contact.answered", {"contact_id": "c", "agent": "a1"}), (12, "contact.abandoned", {"contact_id": "c"})],
+            [
+                OFFER,
+                (10, "contact.answered", {"contact_id": "c", "agent": "a1"}),
+                (12, "contact.abandoned", {"contact_id": "c"}),
+            ],
             [{"queue": "Q1", "abandoned": None, "answered": 10}],
             id="abandon-after-answer-ignored",
         ),
         pytest.param(
-            [OFFER, (120, "contact.transferred", {"contact_id": "c", "to_queue": "Q2"}), (150, "contact.answered", {"contact_id": "c", "agent": "a2"})],
+            [
+                OFFER,
+                (120, "contact.transferred", {"contact_id": "c", "to_queue": "Q2"}),
+                (150, "contact.answered", {"contact_id": "c", "agent": "a2"}),
+            ],
             [
                 {"queue": "Q1", "transferred": 120, "answered": None},
                 {"queue": "Q2", "offered": 120, "answered": 150, "agent": "a2", "reason": "factuur"},
@@ -85,12 +93,19 @@ def test_events_before_the_offer_wait_for_it():
             id="first-to-second-line",
         ),
         pytest.param(
-            [OFFER, (5, "contact.offered", {"contact_id": "c", "queue": "Q1", "channel": "voice", "customer_ref": "K9"})],
+            [
+                OFFER,
+                (5, "contact.offered", {"contact_id": "c", "queue": "Q1", "channel": "voice", "customer_ref": "K9"}),
+            ],
             [{"queue": "Q1", "offered": 0, "customer_ref": "K9"}],
             id="repeated-offer-same-queue-is-one-visit",
         ),
         pytest.param(
-            [OFFER, (60, "contact.abandoned", {"contact_id": "c"}), (600, "contact.offered", {"contact_id": "c", "queue": "Q1", "channel": "voice"})],
+            [
+                OFFER,
+                (60, "contact.abandoned", {"contact_id": "c"}),
+                (600, "contact.offered", {"contact_id": "c", "queue": "Q1", "channel": "voice"}),
+            ],
             [{"queue": "Q1", "abandoned": 60}, {"queue": "Q1", "offered": 600, "abandoned": None}],
             id="re-queue-after-abandon",
         ),
@@ -142,7 +157,9 @@ def test_contact_rules(specs, expect):
             "agent": visit.agent,
             "reason": visit.reason,
             "customer_ref": visit.customer_ref,
-            "callback_completed": (visit.callback_completed_at - T0).total_seconds() if visit.callback_completed_at else None,
+            "callback_completed": (visit.callback_completed_at - T0).total_seconds()
+            if visit.callback_completed_at
+            else None,
         }
         assert {k: got[k] for k in want} == want
     assert [v.seq for v in visits] == list(range(len(visits)))
@@ -157,7 +174,14 @@ def agent_events(rng, n):
         t += rng.choice([0, 0, 1, 5, 30, 120])  # ties on purpose
         state = rng.choice(STATES)
         reason = rng.choice(["pauze", "lunch"]) if state == "paused" else ""
-        out.append(LoggedEvent(seq=i, type="agent.state", at=T0 + timedelta(seconds=t), payload={"agent": "a", "state": state, "reason": reason}))
+        out.append(
+            LoggedEvent(
+                seq=i,
+                type="agent.state",
+                at=T0 + timedelta(seconds=t),
+                payload={"agent": "a", "state": state, "reason": reason},
+            )
+        )
     return out
 
 

@@ -36,9 +36,13 @@ def ev(**fields):
         pytest.param(ev(type="contact.ended", hold_s="12"), "hold_s", "number", id="string-hold"),
         pytest.param(ev(type="contact.ended", talk_s=float("nan")), "talk_s", "number", id="nan-talk"),
         pytest.param(ev(type="callback.requested"), "promised_by", "required", id="callback-no-promise"),
-        pytest.param(ev(type="callback.requested", promised_by="tomorrow"), "promised_by", "ISO-8601", id="bad-promise"),
+        pytest.param(
+            ev(type="callback.requested", promised_by="tomorrow"), "promised_by", "ISO-8601", id="bad-promise"
+        ),
         pytest.param(ev(type="agent.state", agent="a1"), "state", "required", id="state-missing"),
-        pytest.param(ev(type="agent.state", agent="a1", state="napping"), "state", "not an agent state", id="bad-state"),
+        pytest.param(
+            ev(type="agent.state", agent="a1", state="napping"), "state", "not an agent state", id="bad-state"
+        ),
     ],
 )
 def test_rejections_name_the_field(raw, field, words):
@@ -54,8 +58,14 @@ def test_rejections_name_the_field(raw, field, words):
         pytest.param(ev(), {"contact_id": "c1", "queue": "Q", "channel": "voice"}, id="offered"),
         pytest.param(ev(id=42), {"contact_id": "c1", "queue": "Q", "channel": "voice"}, id="numeric-id"),
         pytest.param(ev(at="2026-11-26T08:30:00Z", customer_ref="K1", reason=""), None, id="zulu-and-empty-reason"),
-        pytest.param(ev(type="contact.ended", talk_s=200, hold_s=10.5), {"contact_id": "c1", "talk_s": 200.0, "hold_s": 10.5}, id="ended"),
-        pytest.param(ev(type="contact.transferred", to_agent="a2"), {"contact_id": "c1", "to_agent": "a2"}, id="to-agent"),
+        pytest.param(
+            ev(type="contact.ended", talk_s=200, hold_s=10.5),
+            {"contact_id": "c1", "talk_s": 200.0, "hold_s": 10.5},
+            id="ended",
+        ),
+        pytest.param(
+            ev(type="contact.transferred", to_agent="a2"), {"contact_id": "c1", "to_agent": "a2"}, id="to-agent"
+        ),
         pytest.param(ev(type="agent.state", agent="a1", state="paused", reason="lunch"), None, id="paused"),
     ],
 )

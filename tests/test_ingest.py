@@ -69,8 +69,19 @@ def centre():
 def stored_state():
     contacts = sorted(
         Contact.objects.values_list(
-            "contact_id", "seq", "queue__name", "offered_at", "answered_at", "abandoned_at", "ended_at",
-            "wrapup_ended_at", "transferred_at", "agent__login_id", "talk_s", "hold_s", "acw_s",
+            "contact_id",
+            "seq",
+            "queue__name",
+            "offered_at",
+            "answered_at",
+            "abandoned_at",
+            "ended_at",
+            "wrapup_ended_at",
+            "transferred_at",
+            "agent__login_id",
+            "talk_s",
+            "hold_s",
+            "acw_s",
             "callback_promised_by",
         )
     )
@@ -158,7 +169,14 @@ def test_unknown_queue_and_agent_are_created(centre):
     events_ingest(
         source=centre,
         events=[
-            {"id": "n1", "type": "contact.offered", "at": at(20), "contact_id": "m1", "queue": "Nieuw", "channel": "whatsapp"},
+            {
+                "id": "n1",
+                "type": "contact.offered",
+                "at": at(20),
+                "contact_id": "m1",
+                "queue": "Nieuw",
+                "channel": "whatsapp",
+            },
             {"id": "n2", "type": "contact.answered", "at": at(10), "contact_id": "m1", "agent": "zoe"},
         ],
         now=NOW,

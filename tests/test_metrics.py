@@ -7,7 +7,7 @@ function under test.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,12 +34,11 @@ from dashboard.metrics import (
     threshold_status,
 )
 
-UTC = timezone.utc
+UTC = UTC
 AMS = ZoneInfo("Europe/Amsterdam")
 T0 = datetime(2026, 5, 4, 9, 0, 0, tzinfo=UTC)
 
 ALL_FORMULAS = (SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED, SL_ANSWERED_OVER_ANSWERED, SL_ANSWERED_OVER_OFFERED)
-
 
 
 def after(seconds: float, base: datetime = T0) -> datetime:

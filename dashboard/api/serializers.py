@@ -46,7 +46,9 @@ EVENT_SERIALIZERS = [
         contact_id=_contact_id(),
         agent=serializers.CharField(max_length=100, help_text="Login id."),
     ),
-    _event("ContactAbandonedEvent", "contact.abandoned", "The customer left before an answer.", contact_id=_contact_id()),
+    _event(
+        "ContactAbandonedEvent", "contact.abandoned", "The customer left before an answer.", contact_id=_contact_id()
+    ),
     _event(
         "ContactTransferredEvent",
         "contact.transferred",
@@ -79,7 +81,9 @@ EVENT_SERIALIZERS = [
         contact_id=_contact_id(),
         promised_by=serializers.DateTimeField(help_text="Call back before this moment (ISO-8601 with offset)."),
     ),
-    _event("CallbackCompletedEvent", "callback.completed", "The promised callback took place.", contact_id=_contact_id()),
+    _event(
+        "CallbackCompletedEvent", "callback.completed", "The promised callback took place.", contact_id=_contact_id()
+    ),
     _event(
         "AgentStateEvent",
         "agent.state",
@@ -89,7 +93,8 @@ EVENT_SERIALIZERS = [
         reason=serializers.CharField(max_length=200, required=False, help_text="Pause reason."),
     ),
 ]
-assert len(EVENT_SERIALIZERS) == len(EVENT_TYPES)
+EVENT_SERIALIZERS_BY_TYPE = {next(iter(s._declared_fields["type"].choices)): s for s in EVENT_SERIALIZERS}
+assert set(EVENT_SERIALIZERS_BY_TYPE) == set(EVENT_TYPES)
 
 
 class EventResultSerializer(serializers.Serializer):
@@ -109,3 +114,38 @@ class IngestResponseSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = serializers.CharField(help_text="What is wrong, and where.")
+
+
+_AT = "2026-11-26T09:30:00+01:00"
+EVENT_EXAMPLES = [
+    {
+        "id": "acd-1001",
+        "type": "contact.offered",
+        "at": _AT,
+        "contact_id": "C-77",
+        "queue": "Algemeen",
+        "channel": "voice",
+        "customer_ref": "K123",
+        "reason": "factuur",
+    },
+    {
+        "id": "acd-1002",
+        "type": "contact.answered",
+        "at": "2026-11-26T09:30:12+01:00",
+        "contact_id": "C-77",
+        "agent": "jdevries",
+    },
+    {"id": "acd-1003", "type": "contact.abandoned", "at": _AT, "contact_id": "C-78"},
+    {"id": "acd-1004", "type": "contact.transferred", "at": _AT, "contact_id": "C-77", "to_queue": "Techniek 2e lijn"},
+    {"id": "acd-1005", "type": "contact.ended", "at": _AT, "contact_id": "C-77", "talk_s": 212, "hold_s": 15},
+    {"id": "acd-1006", "type": "contact.wrapup_ended", "at": _AT, "contact_id": "C-77", "disposition": "opgelost"},
+    {
+        "id": "acd-1007",
+        "type": "callback.requested",
+        "at": _AT,
+        "contact_id": "C-79",
+        "promised_by": "2026-11-26T11:30:00+01:00",
+    },
+    {"id": "acd-1008", "type": "callback.completed", "at": _AT, "contact_id": "C-79"},
+    {"id": "acd-1009", "type": "agent.state", "at": _AT, "agent": "jdevries", "state": "paused", "reason": "lunch"},
+]

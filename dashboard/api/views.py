@@ -5,11 +5,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.api.authentication import IsSource, SourceTokenAuthentication
-from dashboard.api.serializers import EVENT_SERIALIZERS, ErrorSerializer, IngestResponseSerializer
+from dashboard.api.serializers import (
+    EVENT_EXAMPLES,
+    EVENT_SERIALIZERS_BY_TYPE,
+    ErrorSerializer,
+    IngestResponseSerializer,
+)
 from dashboard.eventschema import MAX_BATCH
 from dashboard.permissions import has_any_role, visible_team_ids
 from dashboard.selectors.live import live_snapshot
@@ -17,6 +23,7 @@ from dashboard.services.events import events_ingest
 
 
 class EventsView(APIView):
+    parser_classes = [JSONParser]
     authentication_classes = [SourceTokenAuthentication]
     permission_classes = [IsSource]
 
@@ -32,7 +39,10 @@ class EventsView(APIView):
             "were (or the body is not an array of 1–5,000 events)."
         ),
         request=PolymorphicProxySerializer(
-            component_name="Event", serializers=EVENT_SERIALIZERS, resource_type_field_name="type", many=True
+            component_name="Event",
+            serializers=EVENT_SERIALIZERS_BY_TYPE,
+            resource_type_field_name="type",
+            many=True,
         ),
         responses={
             200: IngestResponseSerializer,
@@ -40,37 +50,13 @@ class EventsView(APIView):
             400: OpenApiResponse(ErrorSerializer, description="Not an array of events, or every event rejected."),
             401: ErrorSerializer,
         },
-        examples=[
-            OpenApiExample(
-                "A call offered and answered",
-                request_only=True,
-                value=[
-                    {
-                        "id": "acd-1001",
-                        "type": "contact.offered",
-                        "at": "2026-11-26T09:30:00+01:00",
-                        "contact_id": "C-77",
-                        "queue": "Algemeen",
-                        "channel": "voice",
-                        "customer_ref": "K123",
-                        "reason": "factuur",
-                    },
-                    {
-                        "id": "acd-1002",
-                        "type": "contact.answered",
-                        "at": "2026-11-26T09:30:12+01:00",
-                        "contact_id": "C-77",
-                        "agent": "jdevries",
-                    },
-                ],
-            )
-        ],
+        examples=[OpenApiExample(event["type"], value=event, request_only=True) for event in EVENT_EXAMPLES],
         tags=["events"],
     )
     def post(self, request):
         events = request.data
         if not isinstance(events, list):
-            raise ParseError("body: must be a JSON array of events, e.g. [{\"id\": …, \"type\": …, \"at\": …}]")
+            raise ParseError('body: must be a JSON array of events, e.g. [{"id": …, "type": …, "at": …}]')
         if not 1 <= len(events) <= MAX_BATCH:
             raise ParseError(f"body: a batch holds 1 to {MAX_BATCH} events; this one has {len(events)}")
         result = events_ingest(source=request.auth, events=events)

@@ -141,7 +141,9 @@ def _agent_counts(states: list[tuple[str, str, datetime] | None]) -> dict:
     counts["paused_by_reason"] = dict(sorted(paused_by_reason.items()))
     counts["occupancy"] = _round(
         metrics.occupancy(
-            on_contact_s=counts[AgentState.ON_CONTACT], acw_s=counts[AgentState.ACW], available_s=counts[AgentState.AVAILABLE]
+            on_contact_s=counts[AgentState.ON_CONTACT],
+            acw_s=counts[AgentState.ACW],
+            available_s=counts[AgentState.AVAILABLE],
         )
     )
     return counts
@@ -225,7 +227,13 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
     out_queues = []
     for q in visible_queues:
         scope = _scope(
-            q.name, inputs.today[q.id], inputs.window[q.id], inputs.waiting[q.id], agent_states(skilled[q.id]), q.sl_formula, now
+            q.name,
+            inputs.today[q.id],
+            inputs.window[q.id],
+            inputs.waiting[q.id],
+            agent_states(skilled[q.id]),
+            q.sl_formula,
+            now,
         )
         scope.update(
             id=q.id,

@@ -117,7 +117,16 @@ def _log_append(source: Source, events: list[ValidEvent], received_at: datetime)
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             params: list[Any] = []
             for e in chunk:
-                params += [source.id, e.event_id, e.type, adapt(e.at), e.contact_id, e.agent, json.dumps(e.payload), received]
+                params += [
+                    source.id,
+                    e.event_id,
+                    e.type,
+                    adapt(e.at),
+                    e.contact_id,
+                    e.agent,
+                    json.dumps(e.payload),
+                    received,
+                ]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} "
                 "ON CONFLICT (source_id, event_id) DO NOTHING RETURNING event_id",

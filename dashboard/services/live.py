@@ -193,7 +193,9 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
                 changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
                 contacts += 1
             if visit.waiting:
-                waiting[visit.queue_id].append((visit.offered_at.timestamp(), waiting_member(visit.contact_id, visit.seq)))
+                waiting[visit.queue_id].append(
+                    (visit.offered_at.timestamp(), waiting_member(visit.contact_id, visit.seq))
+                )
         agents = 0
         pipe = r.pipeline(transaction=True)
         if doomed:

@@ -26,7 +26,10 @@ def state_rebuild(*, now: datetime | None = None, progress=None) -> dict[str, in
         Contact.objects.all().delete()
         AgentStateSpan.objects.all().delete()
         contact_ids = list(
-            Event.objects.exclude(contact_id=None).order_by("contact_id").values_list("contact_id", flat=True).distinct()
+            Event.objects.exclude(contact_id=None)
+            .order_by("contact_id")
+            .values_list("contact_id", flat=True)
+            .distinct()
         )
         visits = 0
         for start in range(0, len(contact_ids), CONTACTS_PER_STEP):

@@ -7,8 +7,8 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from dashboard.models import Team
@@ -21,10 +21,29 @@ DEMO_PASSWORDS_FILE = settings.VAR_DIR / "demo-users.json"
 ROLE_PERMISSIONS = {
     SUPERVISOR: ["view_team", "view_queue", "view_agent", "view_kpi", "change_agent"],
     MANAGER: [
-        "view_team", "change_team", "add_team", "view_queue", "change_queue", "add_queue", "view_agent",
-        "change_agent", "add_agent", "view_kpi", "change_kpi", "add_kpi", "delete_kpi", "view_openinghours",
-        "change_openinghours", "add_openinghours", "delete_openinghours", "view_closedday", "change_closedday",
-        "add_closedday", "delete_closedday", "view_contact", "view_agentstatespan",
+        "view_team",
+        "change_team",
+        "add_team",
+        "view_queue",
+        "change_queue",
+        "add_queue",
+        "view_agent",
+        "change_agent",
+        "add_agent",
+        "view_kpi",
+        "change_kpi",
+        "add_kpi",
+        "delete_kpi",
+        "view_openinghours",
+        "change_openinghours",
+        "add_openinghours",
+        "delete_openinghours",
+        "view_closedday",
+        "change_closedday",
+        "add_closedday",
+        "delete_closedday",
+        "view_contact",
+        "view_agentstatespan",
     ],
     WFM: ["view_team", "view_queue", "view_agent", "view_kpi", "view_contact", "view_agentstatespan"],
 }
@@ -60,14 +79,14 @@ def demo_users_ensure(passwords_file: Path = DEMO_PASSWORDS_FILE) -> list[tuple[
     Returns (username, role, password) for each."""
     groups = roles_ensure()
     known = json.loads(passwords_file.read_text()) if passwords_file.exists() else {}
-    User = get_user_model()
+    user_model = get_user_model()
     out = []
     for username, role, staff, lines in DEMO_USERS:
-        user = User.objects.filter(username=username).first()
+        user = user_model.objects.filter(username=username).first()
         password = known.get(username)
         if user is None or password is None or not user.check_password(password):
             password = secrets.token_urlsafe(9)
-            user = user or User(username=username)
+            user = user or user_model(username=username)
             user.set_password(password)
         user.is_staff = staff
         user.is_superuser = role == ADMIN
