@@ -16,6 +16,7 @@ def pytest_configure(config):
 
         ensure_running(settings.REDIS_URL)
     settings.LIVE_KEY_PREFIX = f"kcctest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not safety
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from django.utils import timezone
 from dashboard.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.eventschema import MAX_BATCH, EventError, ValidEvent, validate_event
 from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
+from dashboard.services.bulk import insert_rows, update_column
 from dashboard.services.live import LiveChanges, QueueRule, live_apply, live_next_version, visit_counts
 
 CHUNK = 500  # rows per statement: well under SQLite's limit on bound parameters
@@ -104,36 +106,15 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
     return IngestResult(results=results)
 
 
+EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "payload", "received_at"]
+
+
 def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> set[str]:
     """Append to the log; returns the ids that were new (the rest were sent before)."""
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = "source_id, event_id, type, at, contact_id, agent, payload, received_at"
-    adapt = connection.ops.adapt_datetimefield_value
-    received = adapt(received_at)
-    inserted: set[str] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(events), CHUNK):
-            chunk = events[start : start + CHUNK]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[Any] = []
-            for e in chunk:
-                params += [
-                    source.id,
-                    e.event_id,
-                    e.type,
-                    adapt(e.at),
-                    e.contact_id,
-                    e.agent,
-                    json.dumps(e.payload),
-                    received,
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "
-                "ON CONFLICT (source_id, event_id) DO NOTHING RETURNING event_id",
-                params,
-            )
-            inserted.update(row[0] for row in cursor.fetchall())
-    return inserted
+    rows = [(source.id, e.event_id, e.type, e.at, e.contact_id, e.agent, e.payload, received_at) for e in events]
+    return set(
+        insert_rows(Event, EVENT_COLUMNS, rows, ignore_conflicts_on=["source_id", "event_id"], returning="event_id")
+    )
 
 
 def _lock(names: list[str]) -> None:
@@ -198,6 +179,22 @@ def agents_resolve(logins: set[str]) -> dict[str, Agent]:
 
 
 CONTACT_FIELDS = [f.name for f in Contact._meta.concrete_fields if f.name not in ("id", "queue", "agent")]
+# What the live-state difference needs of a stored visit.
+STORED_VISIT_FIELDS = [
+    "contact_id",
+    "seq",
+    "queue_id",
+    "offered_at",
+    "answered_at",
+    "abandoned_at",
+    "ended_at",
+    "transferred_at",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "callback_promised_by",
+    "callback_completed_at",
+]
 
 
 def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, now: datetime) -> int:
@@ -214,33 +211,31 @@ def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, no
     old_by_contact: dict[str, list[Contact]] = defaultdict(list)
     if changes is not None:
         for ids in _chunks(contact_ids):
-            for old in Contact.objects.filter(contact_id__in=ids).select_related("queue"):
-                old_by_contact[old.contact_id].append(old)
+            for row in Contact.objects.filter(contact_id__in=ids).values(*STORED_VISIT_FIELDS):
+                old_by_contact[row["contact_id"]].append(SimpleNamespace(**row))
     for ids in _chunks(contact_ids):
         Contact.objects.filter(contact_id__in=ids).delete()
-    Contact.objects.bulk_create(
+    insert_rows(
+        Contact,
+        ["queue_id", "agent_id", *CONTACT_FIELDS],
         [
-            Contact(
-                queue=queues[v.queue],
-                agent=agents[v.agent] if v.agent else None,
-                **{name: getattr(v, name) for name in CONTACT_FIELDS},
-            )
+            (queues[v.queue].id, agents[v.agent].id if v.agent else None, *(getattr(v, f) for f in CONTACT_FIELDS))
             for v in visits
         ],
-        batch_size=CHUNK,
     )
     if changes is not None:
         queue_ids = {name: q.id for name, q in queues.items()}
+        rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
         new_by_contact: dict[str, list[Visit]] = defaultdict(list)
         for v in visits:
             new_by_contact[v.contact_id].append(v)
         for contact_id in contact_ids:
             old, new = old_by_contact.get(contact_id, []), new_by_contact.get(contact_id, [])
             for visit in old:
-                rule = QueueRule.of(visit.queue)
+                rule = rules[visit.queue_id]
                 changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now)
             for visit in new:
-                rule = QueueRule.of(queues[visit.queue])
+                rule = rules[queues[visit.queue].id]
                 changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
             changes.contact(contact_id, old, new, queue_ids)
     return len(visits)
@@ -256,7 +251,8 @@ def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | 
     candidates = AgentStateSpan.objects.filter(agent_id__in=by_id).filter(
         Q(end=None) | Q(end__gte=min(agent_first.values()))
     )
-    for span in candidates.order_by("start"):
+    candidates = list(candidates.order_by("start"))
+    for span in candidates:
         login = by_id[span.agent_id]
         if span.start < agent_first[login]:
             anchors[login] = span
@@ -268,27 +264,27 @@ def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | 
     rows = Event.objects.filter(events_filter, type="agent.state").values_list("agent", "id", "type", "at", "payload")
     for login, *rest in rows:
         by_agent[login].extend(_logged([rest]))
-    delete_filter = Q()
-    for login in agent_first:
-        anchor = anchors.get(login)
-        agent_id = agents[login].id
-        delete_filter |= Q(agent_id=agent_id, start__gt=anchor.start) if anchor else Q(agent_id=agent_id)
-    AgentStateSpan.objects.filter(delete_filter).delete()
-    written = []
+    # Every span from the anchor on has an end after the earliest new event, so it is a candidate.
+    AgentStateSpan.objects.filter(
+        pk__in=[
+            span.pk
+            for span in candidates
+            if anchors.get(by_id[span.agent_id]) is None or span.start > anchors[by_id[span.agent_id]].start
+        ]
+    ).delete()
+    written: list[tuple] = []
+    anchor_ends: dict[int, datetime | None] = {}
     for login in agent_first:
         anchor = anchors.get(login)
         seed = [Span(anchor.state, anchor.reason, anchor.start, anchor.end, pk=anchor.pk)] if anchor else []
         spans = fold_agent_states(by_agent.get(login, []), seed)
         agent = agents[login]
         if anchor is not None and spans and spans[0].end != anchor.end:
-            AgentStateSpan.objects.filter(pk=anchor.pk).update(end=spans[0].end)
-        written += [
-            AgentStateSpan(agent=agent, state=s.state, reason=s.reason, start=s.start, end=s.end)
-            for s in spans
-            if s.pk is None
-        ]
+            anchor_ends[anchor.pk] = spans[0].end
+        written += [(agent.id, s.state, s.reason, s.start, s.end) for s in spans if s.pk is None]
         if changes is not None and spans:
             last = spans[-1]
             changes.agents.append((agent.id, last.state, last.reason, last.start.timestamp()))
-    AgentStateSpan.objects.bulk_create(written, batch_size=CHUNK)
+    update_column(AgentStateSpan, "end", anchor_ends)
+    insert_rows(AgentStateSpan, ["agent_id", "state", "reason", "start", "end"], written)
     return len(written)

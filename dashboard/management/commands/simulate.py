@@ -1,0 +1,217 @@
+"""``manage.py simulate``: feed simulated ACD events into KCC Live, through the same ingest as the API.
+
+The centre (queues, agents, skills, opening hours) is read from the database; with no queues configured
+the demo centre is loaded first. The simulator is deterministic, so a run with ``--backfill-days`` starts
+at a local midnight and regenerates exactly the events an earlier run from that midnight sent: the
+ingest skips those as duplicates and a restarted simulator picks up where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import signal
+import time as clock
+from datetime import datetime, time, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from dashboard.eventschema import MAX_BATCH
+from dashboard.models import Queue, Source
+from dashboard.services.demo import demo_config_load
+from dashboard.services.events import events_ingest
+from dashboard.simulator import Simulator, centre_spec_from_db
+
+TICK_S = 0.5  # real-time mode: how often the simulated clock is advanced and its events sent
+PROGRESS_EVERY_S = 3.0
+BACKFILL_STEP = timedelta(hours=1)  # simulated time generated per step while catching up
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate the contact centre configured in the database and send its events to the ingest: "
+        "optionally catch up on past days first (--backfill-days), then run in real time (or --speed times "
+        "faster) until stopped with Ctrl-C."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--speed", type=float, default=1.0, help="Simulated seconds per real second (default 1: real time)."
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed and start repeat a run.")
+        parser.add_argument(
+            "--backfill-days",
+            type=int,
+            default=None,
+            metavar="N",
+            help="First generate from local midnight N days ago (0: today) up to now, as fast as possible.",
+        )
+        parser.add_argument("--no-live", action="store_true", help="Stop after the backfill.")
+        parser.add_argument(
+            "--duration", type=float, default=None, metavar="SECONDS", help="Stop after this many real seconds live."
+        )
+        parser.add_argument("--source", default="simulator", help="Event source name (default 'simulator').")
+        parser.add_argument(
+            "--batch", type=int, default=1000, help=f"Most events per ingest call (default 1000, at most {MAX_BATCH})."
+        )
+        parser.add_argument(
+            "--start",
+            default=None,
+            metavar="ISO",
+            help="Fixed simulated start (ISO 8601; without an offset it is local time) for reproducible runs. "
+            "With --backfill-days it replaces the midnight the backfill starts from.",
+        )
+
+    def handle(self, *args, **options):
+        speed = options["speed"]
+        batch = options["batch"]
+        if speed <= 0:
+            raise CommandError("--speed must be positive")
+        if not 1 <= batch <= MAX_BATCH:
+            raise CommandError(f"--batch must be between 1 and {MAX_BATCH}")
+        if options["backfill_days"] is not None and options["backfill_days"] < 0:
+            raise CommandError("--backfill-days must be 0 or more")
+
+        if not Queue.objects.exists():
+            summary = demo_config_load()
+            self.stdout.write(f"No queues configured: loaded the demo centre ({_counts(summary)}).")
+        spec = centre_spec_from_db()
+        if not spec.agents:
+            self.stderr.write(
+                self.style.WARNING("No agents configured: volumes follow staffing, so no contacts will arrive.")
+            )
+        source = _source(options["source"])
+        tz = spec.tz
+
+        now = timezone.now().astimezone(tz)
+        backfill = options["backfill_days"] is not None
+        if options["start"]:
+            start = _parse_start(options["start"], tz)
+        elif backfill:
+            day = now.date() - timedelta(days=options["backfill_days"])
+            start = datetime.combine(day, time(0), tz)
+        else:
+            start = now.replace(microsecond=0)
+
+        self._stopping = False
+        self._install_signal_handlers()
+        self.simulator = Simulator(spec, options["seed"], start)
+        self.source = source
+        self.batch = batch
+        self.sent = self.accepted = self.duplicates = self.rejected = 0
+        self._last_progress = clock.monotonic()
+        self.stdout.write(
+            f"Simulating {len(spec.queues)} queues and {len(spec.agents)} agents from {start.isoformat()} "
+            f"(seed {options['seed']}, source {source.name!r})."
+        )
+
+        simulated = start
+        if backfill and start < now:
+            simulated = self._backfill(start, now)
+        if self._stopping or options["no_live"]:
+            self._finish(simulated)
+            return
+        if self.sent:
+            self._progress(simulated, force=True)
+        self._live(simulated, speed, options["duration"])
+
+    # -- phases -----------------------------------------------------------------------------------
+
+    def _backfill(self, start: datetime, until: datetime) -> datetime:
+        """Generate from ``start`` to ``until`` as fast as the ingest takes it; returns where it stopped."""
+        self.stdout.write(f"Backfilling up to {until.isoformat()}…")
+        pending: list[dict] = []
+        moment = start
+        while moment < until and not self._stopping:
+            moment = min(moment + BACKFILL_STEP, until)
+            pending += self.simulator.run_until(moment)
+            while len(pending) >= self.batch and not self._stopping:
+                self._send(pending[: self.batch])
+                del pending[: self.batch]
+            self._progress(moment)
+        if pending and not self._stopping:
+            self._send(pending)
+        return moment
+
+    def _live(self, simulated_start: datetime, speed: float, duration_s: float | None) -> None:
+        """Advance the simulated clock with the real one (times ``speed``) and send what happened."""
+        self.stdout.write(f"Running live at {speed:g}× real time; Ctrl-C stops.")
+        real_start = clock.monotonic()
+        simulated = simulated_start
+        while not self._stopping:
+            elapsed = clock.monotonic() - real_start
+            if duration_s is not None and elapsed >= duration_s:
+                break
+            simulated = simulated_start + timedelta(seconds=elapsed * speed)
+            events = self.simulator.run_until(simulated)
+            for i in range(0, len(events), self.batch):
+                self._send(events[i : i + self.batch])
+            self._progress(simulated)
+            clock.sleep(max(0.0, TICK_S - (clock.monotonic() - real_start - elapsed)))
+        self._finish(simulated)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _send(self, events: list[dict]) -> None:
+        result = events_ingest(source=self.source, events=events)
+        self.sent += len(events)
+        self.accepted += result.accepted
+        self.duplicates += result.duplicates
+        self.rejected += result.rejected
+        if result.rejected:
+            first = next(r for r in result.results if r["status"] == "rejected")
+            self.stderr.write(
+                self.style.WARNING(f"{result.rejected} events rejected; first: id {first['id']}: {first['reason']}")
+            )
+
+    def _progress(self, simulated: datetime, *, force: bool = False) -> None:
+        if not force and clock.monotonic() - self._last_progress < PROGRESS_EVERY_S:
+            return
+        self._last_progress = clock.monotonic()
+        self.stdout.write(
+            f"{simulated:%Y-%m-%d %H:%M:%S}  sent {self.sent} events: {self.accepted} accepted, "
+            f"{self.duplicates} duplicates, {self.rejected} rejected"
+        )
+
+    def _finish(self, simulated: datetime) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Stopped at simulated time {simulated.isoformat()}: sent {self.sent} events, {self.accepted} "
+                f"accepted, {self.duplicates} duplicates, {self.rejected} rejected."
+            )
+        )
+
+    def _install_signal_handlers(self) -> None:
+        """Ctrl-C and SIGTERM finish the batch being sent, then stop: an ingest call is never cut off."""
+
+        def stop(signum, frame):
+            if self._stopping:  # a second Ctrl-C stops at once
+                raise KeyboardInterrupt
+            self._stopping = True
+            self.stderr.write("Stopping…")
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _source(name: str) -> Source:
+    """The event source of that name, created (with a token nobody needs in-process) when missing."""
+    source = Source.objects.filter(name=name).first()
+    if source is None:
+        source = Source(name=name)
+        source.issue_token()
+        source.save()
+    elif not source.active:
+        raise CommandError(f"event source {name!r} is not active")
+    return source
+
+
+def _parse_start(text: str, tz) -> datetime:
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--start: {text!r} is not an ISO-8601 date-time") from None
+    return start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+
+
+def _counts(summary: dict) -> str:
+    return ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items() if k != "created")

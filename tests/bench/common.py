@@ -1,0 +1,42 @@
+"""Shared set-up of the benchmarks: a fresh PostgreSQL database, the demo centre, a Redis prefix."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/kcc_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/3"
+
+
+def bench_environment() -> dict[str, str]:
+    """The environment the benchmark's server and client share (PostgreSQL, as the issue asks)."""
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    env.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    env["KCC_LIVE_KEY_PREFIX"] = "kccbench"
+    env["DJANGO_SETTINGS_MODULE"] = "kcc.settings"
+    env["LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
