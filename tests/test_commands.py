@@ -29,7 +29,9 @@ def test_demo_users_have_roles_and_stable_passwords(tmp_path):
     user_model = get_user_model()
     for username, _role, password in first:
         assert user_model.objects.get(username=username).check_password(password)
-    assert list(user_model.objects.get(username="supervisor1").supervised_teams.values_list("name", flat=True)) == ["1e"]
+    assert list(user_model.objects.get(username="supervisor1").supervised_teams.values_list("name", flat=True)) == [
+        "1e"
+    ]
 
 
 @pytest.mark.django_db
@@ -38,7 +40,14 @@ def test_rebuild_state_command():
     events_ingest(
         source=source,
         events=[
-            {"id": "1", "type": "contact.offered", "at": "2026-11-20T10:00:00+01:00", "contact_id": "c", "queue": "Q", "channel": "voice"},
+            {
+                "id": "1",
+                "type": "contact.offered",
+                "at": "2026-11-20T10:00:00+01:00",
+                "contact_id": "c",
+                "queue": "Q",
+                "channel": "voice",
+            },
             {"id": "2", "type": "contact.abandoned", "at": "2026-11-20T10:01:00+01:00", "contact_id": "c"},
         ],
     )

@@ -53,7 +53,9 @@ def build_batches(replicas: int, seed: int, batch: int, target_events: int) -> l
 def start_servers(env: dict[str, str], ports: list[int]) -> list[subprocess.Popen]:
     daphne = str(Path(sys.executable).with_name("daphne"))
     procs = [
-        subprocess.Popen([daphne, "-v", "0", "-b", "127.0.0.1", "-p", str(p), "kcc.asgi:application"], cwd=ROOT, env=env)
+        subprocess.Popen(
+            [daphne, "-v", "0", "-b", "127.0.0.1", "-p", str(p), "kcc.asgi:application"], cwd=ROOT, env=env
+        )
         for p in ports
     ]
     for port in ports:
@@ -85,9 +87,8 @@ def main() -> None:
     env = bench_environment()
     recreate_database(env["DATABASE_URL"])
     django_setup(env)
-    from django.core.management import call_command
-
     import redis
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     from dashboard.services.demo import demo_config_load
@@ -100,7 +101,9 @@ def main() -> None:
     t0 = time.perf_counter()
     batches = build_batches(args.replicas, 1, args.batch, args.target_events)
     events_total = sum(len(json.loads(b)) for b in batches)
-    print(f"generated {events_total:,} simulator events in {len(batches):,} batches in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated {events_total:,} simulator events in {len(batches):,} batches in {time.perf_counter() - t0:.1f} s"
+    )
 
     ports = [args.base_port + i for i in range(args.servers)]
     procs = start_servers(env, ports)
@@ -152,15 +155,20 @@ def main() -> None:
         f"{args.servers} daphne process(es), {args.clients} client threads, batches of {args.batch}"
     )
     print(f"  events posted     {counts['events']:,} in {wall:.1f} s ({len(latencies):,} batches)")
-    print(f"  accepted          {counts['accepted']:,}  duplicates {counts['duplicates']:,}  rejected {counts['rejected']:,}  HTTP errors {counts['errors']}")
+    print(
+        f"  accepted          {counts['accepted']:,}  duplicates {counts['duplicates']:,}  rejected {counts['rejected']:,}  HTTP errors {counts['errors']}"
+    )
     print(f"  throughput        {counts['events'] / wall:,.0f} events/s")
-    print(f"  batch latency     p50 {q[49] * 1000:.0f} ms   p99 {q[98] * 1000:.0f} ms   max {latencies[-1] * 1000:.0f} ms")
+    print(
+        f"  batch latency     p50 {q[49] * 1000:.0f} ms   p99 {q[98] * 1000:.0f} ms   max {latencies[-1] * 1000:.0f} ms"
+    )
     print(f"  client peak RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     if work.qsize() == 0 and wall < args.seconds:
         print("  note: ran out of generated events before the time was up; raise --target-events")
 
-    from dashboard.selectors.live import live_snapshot, live_snapshot_from_db
     from django.utils import timezone
+
+    from dashboard.selectors.live import live_snapshot, live_snapshot_from_db
 
     now = timezone.now()
     agree = live_snapshot(now=now) == live_snapshot_from_db(now=now)
