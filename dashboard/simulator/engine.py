@@ -231,7 +231,7 @@ TRANSFER_TO_SECOND_LINE_SHARE = 0.08  # of answered 1st-line voice calls
 TRANSFER_TALK_MEDIAN_S = 120  # 1st-line talk before the transfer
 TRANSFER_PATIENCE_MEDIAN_S = 200  # a caller who already spoke to someone waits a little longer
 
-CALLBACK_OFFER_AFTER_S = 90  # voice callers still waiting this long hear the callback offer
+CALLBACK_OFFER_AFTER_S = 60  # voice callers still waiting this long hear the callback offer
 CALLBACK_ACCEPT_SHARE = 0.35
 CALLBACK_PROMISE_S = 2 * 3600
 CALLBACK_URGENT_S = 20 * 60  # a callback this close to its promise goes before waiting contacts
@@ -293,12 +293,12 @@ def _bump(hour: float, centre: float, width: float) -> float:
 def intraday_profile(hour: float, synchronous: bool) -> float:
     """Relative arrival rate at a local hour of the day (0–24).
 
-    Synchronous channels: a morning peak around 10:00, a smaller bump after lunch (~14:00), a low
-    evening. Asynchronous channels: a low night, a broad day and a bump in the evening, when people
+    Synchronous channels: a morning peak around 10:00, a broad afternoon at about half of it (as in
+    Dutch public-service and utility centres), a low evening. Asynchronous channels: a low night, a broad day and a bump in the evening, when people
     write from home.
     """
     if synchronous:
-        return 0.12 + _bump(hour, 10.0, 1.3) + 0.6 * _bump(hour, 14.0, 1.4) + 0.1 * _bump(hour, 19.0, 1.5)
+        return 0.2 + _bump(hour, 10.0, 1.6) + 0.7 * _bump(hour, 14.5, 2.0) + 0.1 * _bump(hour, 19.0, 1.5)
     return 0.05 + 0.7 * _bump(hour, 10.5, 2.2) + 0.45 * _bump(hour, 15.0, 2.0) + 0.35 * _bump(hour, 20.5, 1.6)
 
 
