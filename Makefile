@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install lint bench-ingest clean
+.PHONY: run test install lint bench bench-ingest bench-live bench-reports bench-wfm clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+bench: bench-ingest bench-live bench-reports bench-wfm
+
 bench-ingest: install
 	$(BIN)/python tests/bench/bench_ingest.py $(BENCH_ARGS)
+
+bench-live: install
+	$(BIN)/python tests/bench/bench_live.py $(BENCH_ARGS)
+
+bench-reports: install
+	$(BIN)/python tests/bench/bench_reports.py $(BENCH_ARGS)
+
+bench-wfm: install
+	$(BIN)/python tests/bench/bench_wfm.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/demo-users.json

@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from dashboard.api import views
 
 urlpatterns = [
     path("events/", views.EventsView.as_view(), name="api-events"),
     path("live/", views.LiveView.as_view(), name="api-live"),
+    path("", include("dashboard.api.urls_reports")),
+    path("", include("dashboard.api.urls_wfm")),
 ]

@@ -1,0 +1,3 @@
+"""Live pages: wallboard and supervisor view (issue: live wallboards)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Report pages for managers (issue: intervals and reports)."""
+
+urlpatterns: list = []

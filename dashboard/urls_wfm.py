@@ -1,0 +1,3 @@
+"""Workforce-management pages (issue: WFM)."""
+
+urlpatterns: list = []
