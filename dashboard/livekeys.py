@@ -43,12 +43,38 @@ def epoch_minute(at: datetime) -> int:
     return int(at.timestamp() // 60)
 
 
+def epoch_quarter(at: datetime) -> int:
+    """The quarter-hour ``at`` falls in (local quarter-hours coincide with UTC ones: offsets are whole
+    quarter-hours)."""
+    return int(at.timestamp() // 900)
+
+
 def day_key(queue_id: int, day: date) -> str:
     return f"{root()}:q:{queue_id}:d:{day.isoformat()}"
 
 
 def minute_key(queue_id: int, minute: int) -> str:
     return f"{root()}:q:{queue_id}:m:{minute}"
+
+
+def quarter_key(queue_id: int, quarter: int) -> str:
+    """Counters of the contacts offered in one quarter-hour (``quarter`` = epoch seconds // 900)."""
+    return f"{root()}:q:{queue_id}:i:{quarter}"
+
+
+def agent_day_key(agent_id: int, day: date) -> str:
+    """An agent's counters of today's contacts (handled, talk, hold, after-call work)."""
+    return f"{root()}:a:{agent_id}:d:{day.isoformat()}"
+
+
+def agent_contact_key(agent_id: int) -> str:
+    """The contacts an agent is talking to now: member -> "<queue id>|<answered epoch s>"."""
+    return f"{root()}:talking:{agent_id}"
+
+
+def callbacks_key(queue_id: int) -> str:
+    """Callbacks promised by this queue and not yet made: member -> promised-by epoch seconds."""
+    return f"{root()}:callbacks:{queue_id}"
 
 
 def waiting_key(queue_id: int) -> str:

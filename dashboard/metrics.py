@@ -175,6 +175,30 @@ def threshold_status(value: float | None, *, warning: float, critical: float, hi
     return "normal"
 
 
+def response_target_share(oldest_age_s: float, response_target_s: float | None) -> float | None:
+    """How far the oldest item of an asynchronous queue (e-mail, WhatsApp) is into its response-time
+    target, in percent: 100 means it is due now. None without a target."""
+    if not response_target_s:
+        return None
+    return 100.0 * oldest_age_s / response_target_s
+
+
+# An asynchronous queue's backlog turns amber when its oldest item has used this much of the response
+# target, red when the target has passed (COPC: response-time compliance for non-voice channels).
+RESPONSE_WARNING_PCT = 80.0
+RESPONSE_CRITICAL_PCT = 100.0
+
+
+def response_status(oldest_age_s: float, response_target_s: float | None) -> str:
+    """'normal' / 'warning' / 'critical' of an asynchronous queue's oldest item against its target."""
+    return threshold_status(
+        response_target_share(oldest_age_s, response_target_s),
+        warning=RESPONSE_WARNING_PCT,
+        critical=RESPONSE_CRITICAL_PCT,
+        higher_is_better=False,
+    )
+
+
 # --- counting one contact ------------------------------------------------------------------------
 
 

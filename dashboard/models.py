@@ -362,3 +362,6 @@ class AgentStateSpan(models.Model):
 
     def __str__(self):
         return f"{self.agent_id} {self.state} {self.start:%H:%M:%S}"
+
+
+from dashboard.models_live import *  # noqa: E402,F401,F403

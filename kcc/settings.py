@@ -1,5 +1,6 @@
 """KCC Live settings: everything an operator changes comes from the environment, read once here."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -78,6 +79,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests that start real processes (daphne, a Celery worker) need a test database those can open too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -88,13 +91,15 @@ REDIS_EMBEDDED = "REDIS_URL" not in env.ENVIRON
 # Every live-state key starts with this prefix, so several installations (or test runs) can share a Redis.
 LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")
 
+# The PubSub layer: a group send is one PUBLISH whatever the number of sockets (the core layer's
+# group_send costs time per member and silently drops messages for a client whose queue is full).
+# Every message carries a sequence number per scope, so a client that misses one sees the gap and asks
+# for a fresh snapshot: nothing is lost silently.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
-            "capacity": 1000,
-            "expiry": 30,
+            "hosts": [{"address": REDIS_URL}],
             "prefix": f"{LIVE_KEY_PREFIX}:asgi",
         },
     }

@@ -16,6 +16,8 @@ def pytest_configure(config):
 
         ensure_running(settings.REDIS_URL)
     settings.LIVE_KEY_PREFIX = f"kcctest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    for layer in settings.CHANNEL_LAYERS.values():
+        layer.setdefault("CONFIG", {})["prefix"] = f"{settings.LIVE_KEY_PREFIX}:asgi"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not safety
 
 

@@ -107,7 +107,16 @@ def test_one_batch_gives_the_expected_contacts_and_live_figures(centre):
     techniek = next(q for q in snap["queues"] if q["name"] == "Techniek")
     assert techniek["today"]["offered"] == 1 and techniek["today"]["answered_within_threshold"] == 1
     assert techniek["agents"]["on_contact"] == 1
+    assert algemeen["callbacks_due"] == 1 and algemeen["callbacks_overdue"] == 0
+    agents = {a["login_id"]: a for t in snap["teams"] for a in t["agent_list"]}
+    assert (agents["ann"]["state"], agents["ann"]["reason"], agents["ann"]["handled_today"]) == ("paused", "pauze", 1)
+    assert agents["ann"]["aht_today_s"] == 228.0  # c1: 173 s talk + 15 s hold + 40 s after-call work
+    assert (agents["cas"]["contact_queue"], agents["cas"]["contact_since"]) == ("Techniek", at(380))
     assert snap == live_snapshot_from_db(now=NOW)
+    with_intervals = live_snapshot(now=NOW, intervals=True)
+    assert with_intervals == live_snapshot_from_db(now=NOW, intervals=True)
+    rows = next(q for q in with_intervals["queues"] if q["name"] == "Algemeen")["intervals"]
+    assert sum(r["offered"] for r in rows) == 4 and len(rows) in (92, 96, 100)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

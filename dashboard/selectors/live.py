@@ -5,14 +5,15 @@ database. Both feed ``snapshot_build``, which takes every KPI from ``dashboard.m
 differ if the live state missed an update, and the tests hold them equal.
 
 Periods: *today* is the centre's local day so far (contacts offered since local midnight); the *window*
-is the last 30 whole minutes up to and including the current minute. A contact's figures belong to
-the period in which it was offered to the queue.
+is the last 30 whole minutes up to and including the current minute; the *intervals* are today's
+quarter-hours. A contact's figures belong to the period in which it was offered to the queue; an agent's
+"handled today" counts the contacts offered today that the agent answered and finished.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
@@ -22,7 +23,11 @@ from dashboard import livekeys as keys
 from dashboard import metrics
 from dashboard.metrics import Counts
 from dashboard.models import KPI, Agent, AgentState, AgentStateSpan, Channel, Contact, Queue, Team
-from dashboard.services.live import QueueRule, live_ensure_loaded, visit_counts
+from dashboard.services.live import QueueRule, callback_pending, live_ensure_loaded, talking, visit_counts
+
+# KPIs measured in seconds of waiting on the line: they say nothing of an e-mail backlog, so a KPI row
+# meant for every queue does not apply to asynchronous queues (a row naming the queue still does).
+SYNCHRONOUS_ONLY_KPIS = frozenset({"service_level", "asa", "longest_wait", "waiting"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Periods:
     window_start: datetime
     window_end: datetime
     window_minutes: tuple[int, ...]
+    quarters: tuple[int, ...]  # today's quarter-hours (92, 96 or 100 of them), epoch seconds // 900
 
     @classmethod
     def at(cls, now: datetime) -> Periods:
@@ -44,20 +50,26 @@ class Periods:
         minutes = tuple(range(last - keys.WINDOW_MINUTES + 1, last + 1))
         window_start = datetime.fromtimestamp(minutes[0] * 60, tz=UTC)
         window_end = datetime.fromtimestamp((last + 1) * 60, tz=UTC)
-        return cls(now, start, end, window_start, window_end, minutes)
+        quarters = tuple(range(keys.epoch_quarter(start), keys.epoch_quarter(end)))
+        return cls(now, start, end, window_start, window_end, minutes, quarters)
 
 
 @dataclass
 class LiveInputs:
     """What a snapshot is made of, per queue id and agent id."""
 
-    today: dict[int, Counts]
-    window: dict[int, Counts]
-    waiting: dict[int, tuple[int, datetime | None]]
-    agents: dict[int, tuple[str, str, datetime]]
+    today: dict[int, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    window: dict[int, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    waiting: dict[int, tuple[int, datetime | None]] = field(default_factory=dict)
+    callbacks: dict[int, tuple[int, int]] = field(default_factory=dict)  # (due, overdue)
+    agents: dict[int, tuple[str, str, datetime]] = field(default_factory=dict)
+    agent_today: dict[int, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    agent_contacts: dict[int, list[tuple[int, datetime]]] = field(default_factory=dict)
+    quarters: dict[int, dict[int, Counts]] | None = None
 
 
-def _config():
+def live_config():
+    """The configuration a snapshot needs (queues, agents, teams, KPI rows)."""
     queues = list(Queue.objects.select_related("team").order_by("name"))
     agents = list(Agent.objects.prefetch_related("skills").order_by("name"))
     teams = list(Team.objects.order_by("name"))
@@ -65,21 +77,33 @@ def _config():
     return queues, agents, teams, kpis
 
 
-def live_inputs_from_redis(queues: list[Queue], agents: list[Agent], periods: Periods) -> LiveInputs:
+def _ts(value: float | str) -> datetime:
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def live_inputs_from_redis(queues, agents, periods: Periods, *, intervals: bool = False) -> LiveInputs:
     live_ensure_loaded()
     r = keys.client()
     pipe = r.pipeline(transaction=False)
     today = periods.now.astimezone(keys.centre_tz()).date()
+    now_ts = periods.now.timestamp()
     for q in queues:
         pipe.hgetall(keys.day_key(q.id, today))
         for minute in periods.window_minutes:
             pipe.hgetall(keys.minute_key(q.id, minute))
         pipe.zcard(keys.waiting_key(q.id))
         pipe.zrange(keys.waiting_key(q.id), 0, 0, withscores=True)
+        pipe.zcount(keys.callbacks_key(q.id), f"({now_ts}", "+inf")
+        pipe.zcount(keys.callbacks_key(q.id), "-inf", now_ts)
+        if intervals:
+            for quarter in periods.quarters:
+                pipe.hgetall(keys.quarter_key(q.id, quarter))
     for a in agents:
         pipe.hgetall(keys.agent_key(a.id))
+        pipe.hgetall(keys.agent_day_key(a.id, today))
+        pipe.hgetall(keys.agent_contact_key(a.id))
     replies = iter(pipe.execute())
-    inputs = LiveInputs({}, {}, {}, {})
+    inputs = LiveInputs(quarters={} if intervals else None)
     for q in queues:
         inputs.today[q.id] = Counts.from_mapping(next(replies))
         window = Counts()
@@ -87,18 +111,24 @@ def live_inputs_from_redis(queues: list[Queue], agents: list[Agent], periods: Pe
             window += Counts.from_mapping(next(replies))
         inputs.window[q.id] = window
         count, oldest = next(replies), next(replies)
-        oldest_at = datetime.fromtimestamp(oldest[0][1], tz=UTC) if oldest else None
-        inputs.waiting[q.id] = (count, oldest_at)
+        inputs.waiting[q.id] = (count, _ts(oldest[0][1]) if oldest else None)
+        inputs.callbacks[q.id] = (next(replies), next(replies))
+        if intervals:
+            inputs.quarters[q.id] = {quarter: Counts.from_mapping(next(replies)) for quarter in periods.quarters}
     for a in agents:
-        h = next(replies)
-        if h.get("state"):
-            inputs.agents[a.id] = (h["state"], h.get("reason", ""), datetime.fromtimestamp(float(h["since"]), tz=UTC))
+        state, day, contacts = next(replies), next(replies), next(replies)
+        if state.get("state"):
+            inputs.agents[a.id] = (state["state"], state.get("reason", ""), _ts(state["since"]))
+        inputs.agent_today[a.id] = Counts.from_mapping(day)
+        if contacts:
+            pairs = (value.split("|") for value in contacts.values())
+            inputs.agent_contacts[a.id] = sorted((int(q), _ts(at)) for q, at in pairs)
     return inputs
 
 
-def live_inputs_from_db(queues: list[Queue], agents: list[Agent], periods: Periods) -> LiveInputs:
+def live_inputs_from_db(queues, agents, periods: Periods, *, intervals: bool = False) -> LiveInputs:
     rules = {q.id: QueueRule.of(q) for q in queues}
-    inputs = LiveInputs(defaultdict(Counts), defaultdict(Counts), {}, {})
+    inputs = LiveInputs(quarters=defaultdict(lambda: defaultdict(Counts)) if intervals else None)
     recent = Contact.objects.filter(
         Q(offered_at__gte=periods.today_start, offered_at__lt=periods.today_end)
         | Q(offered_at__gte=periods.window_start, offered_at__lt=periods.window_end)
@@ -107,16 +137,36 @@ def live_inputs_from_db(queues: list[Queue], agents: list[Agent], periods: Perio
         counts = visit_counts(visit, rules[visit.queue_id])
         if periods.today_start <= visit.offered_at < periods.today_end:
             inputs.today[visit.queue_id] += counts
+            if visit.agent_id:
+                inputs.agent_today[visit.agent_id] += counts
+            if intervals:
+                inputs.quarters[visit.queue_id][keys.epoch_quarter(visit.offered_at)] += counts
         if periods.window_start <= visit.offered_at < periods.window_end:
             inputs.window[visit.queue_id] += counts
     waiting: dict[int, list[datetime]] = defaultdict(list)
-    for visit in Contact.objects.filter(answered_at=None, abandoned_at=None, transferred_at=None, ended_at=None):
-        waiting[visit.queue_id].append(visit.offered_at)
+    due: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    talking_now: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    current = (
+        Q(answered_at=None, abandoned_at=None, transferred_at=None, ended_at=None)
+        | Q(answered_at__isnull=False, ended_at=None, transferred_at=None)
+        | Q(callback_promised_by__isnull=False, callback_completed_at=None)
+    )
+    for visit in Contact.objects.filter(current):
+        if visit.waiting:
+            waiting[visit.queue_id].append(visit.offered_at)
+        elif talking(visit) and visit.agent_id:
+            talking_now[visit.agent_id].append((visit.queue_id, visit.answered_at))
+        if callback_pending(visit):
+            due[visit.queue_id][0 if visit.callback_promised_by.timestamp() > periods.now.timestamp() else 1] += 1
     for q in queues:
         times = waiting.get(q.id, [])
         inputs.waiting[q.id] = (len(times), min(times) if times else None)
+        inputs.callbacks[q.id] = tuple(due[q.id])
     for span in AgentStateSpan.objects.filter(end=None):
         inputs.agents[span.agent_id] = (span.state, span.reason, span.start)
+    inputs.agent_contacts = {a: sorted(pairs) for a, pairs in talking_now.items()}
+    if intervals:
+        inputs.quarters = {q.id: {t: inputs.quarters[q.id][t] for t in periods.quarters} for q in queues}
     return inputs
 
 
@@ -149,32 +199,41 @@ def _agent_counts(states: list[tuple[str, str, datetime] | None]) -> dict:
     return counts
 
 
-def _kpi_status(kpis: list[KPI], scope: str, obj_id: int | None, values: dict) -> dict[str, str]:
-    """Each configured KPI's status: a KPI row for this queue/team wins over one for every queue/team."""
+def _kpi_rows(kpis: list[KPI], scope: str, obj_id: int | None, synchronous: bool = True) -> dict[str, KPI]:
+    """The KPI rows that apply: one for this queue/team wins over one for every queue/team."""
     chosen: dict[str, KPI] = {}
     for k in kpis:
         if k.scope != scope:
             continue
         target_id = k.queue_id if scope == KPI.Scope.QUEUE else k.team_id
         if target_id is None and k.code not in chosen:
-            chosen[k.code] = k
+            if synchronous or k.code not in SYNCHRONOUS_ONLY_KPIS:
+                chosen[k.code] = k
         elif target_id is not None and target_id == obj_id:
             chosen[k.code] = k
-    return {code: k.status(values.get(code)) for code, k in sorted(chosen.items())}
+    return chosen
 
 
-def _scope(name, counts_today, counts_window, waiting, agent_states, formula, now) -> dict:
+def _thresholds(rows: dict[str, KPI]) -> dict[str, dict]:
+    return {
+        code: {"target": k.target, "warning": k.warning, "critical": k.critical, "higher_is_better": k.higher_is_better}
+        for code, k in sorted(rows.items())
+    }
+
+
+def _scope(name, counts_today, counts_window, waiting, callbacks, agent_states, formula, now) -> dict:
     count, oldest = waiting
-    scope = {
+    return {
         "name": name,
         "waiting": count,
         "oldest_offered_at": oldest.isoformat() if oldest else None,
         "longest_wait_s": _round(metrics.longest_wait_s(oldest, now)),
+        "callbacks_due": callbacks[0],
+        "callbacks_overdue": callbacks[1],
         "agents": _agent_counts(agent_states),
         "today": _period(counts_today, formula),
         "last_30m": _period(counts_window, formula),
     }
-    return scope
 
 
 def _kpi_values(scope: dict) -> dict:
@@ -187,6 +246,7 @@ def _kpi_values(scope: dict) -> dict:
         "longest_wait": scope["longest_wait_s"],
         "occupancy": scope["agents"]["occupancy"],
         "agents_available": scope["agents"][AgentState.AVAILABLE],
+        "callbacks_overdue": scope["callbacks_overdue"],
     }
 
 
@@ -200,10 +260,28 @@ def _common_formula(queues: list[Queue]) -> str:
     return formulas.pop() if len(formulas) == 1 else metrics.SL_DEFAULT
 
 
+def _interval_rows(inputs: LiveInputs, periods: Periods, qs: list[Queue], formula: str) -> list[dict]:
+    tz = keys.centre_tz()
+    rows = []
+    for quarter in periods.quarters:
+        counts = sum((inputs.quarters[q.id][quarter] for q in qs), Counts())
+        rows.append(
+            {
+                "start": datetime.fromtimestamp(quarter * 900, tz=tz).isoformat(),
+                "offered": counts.offered,
+                "answered": counts.answered,
+                "abandoned": counts.abandoned,
+                "service_level": _round(metrics.kpis(counts, formula=formula)["service_level"]),
+            }
+        )
+    return rows
+
+
 def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[int] | None = None) -> dict:
     """The snapshot for every scope ``team_ids`` allows (None: all, including channel and centre totals)."""
     queues, agents, teams, kpis = config
     now = periods.now
+    queue_by_id = {q.id: q for q in queues}
     visible_queues = [q for q in queues if team_ids is None or q.team_id in team_ids]
     skilled: dict[int, list[Agent]] = defaultdict(list)
     for a in agents:
@@ -214,27 +292,27 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         return [inputs.agents.get(a.id) for a in members]
 
     def aggregate(name, qs, members):
-        return _scope(
+        formula = _common_formula(qs)
+        scope = _scope(
             name,
             sum((inputs.today[q.id] for q in qs), Counts()),
             sum((inputs.window[q.id] for q in qs), Counts()),
             _merge_waiting([inputs.waiting[q.id] for q in qs]),
+            tuple(map(sum, zip(*[inputs.callbacks[q.id] for q in qs], strict=True))) if qs else (0, 0),
             agent_states(members),
-            _common_formula(qs),
+            formula,
             now,
         )
+        scope["queue_ids"] = [q.id for q in qs]
+        if inputs.quarters is not None:
+            scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
+        return scope
 
     out_queues = []
     for q in visible_queues:
-        scope = _scope(
-            q.name,
-            inputs.today[q.id],
-            inputs.window[q.id],
-            inputs.waiting[q.id],
-            agent_states(skilled[q.id]),
-            q.sl_formula,
-            now,
-        )
+        scope = aggregate(q.name, [q], skilled[q.id])
+        del scope["queue_ids"]
+        oldest_age = scope["longest_wait_s"]
         scope.update(
             id=q.id,
             channel=q.channel,
@@ -246,8 +324,14 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             sl_target_pct=float(q.sl_target_pct),
             short_abandon_threshold_s=q.short_abandon_threshold_s,
             response_target_s=q.response_target_s,
+            response_target_pct=_round(metrics.response_target_share(oldest_age, q.response_target_s)),
         )
-        scope["status"] = _kpi_status(kpis, KPI.Scope.QUEUE, q.id, _kpi_values(scope))
+        rows = _kpi_rows(kpis, KPI.Scope.QUEUE, q.id, q.is_synchronous)
+        values = _kpi_values(scope)
+        scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
+        if not q.is_synchronous and q.response_target_s:
+            scope["status"]["response_target"] = metrics.response_status(oldest_age, q.response_target_s)
+        scope["thresholds"] = _thresholds(rows)
         out_queues.append(scope)
 
     out_teams = []
@@ -257,18 +341,11 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         members = [a for a in agents if a.team_id == t.id]
         scope = aggregate(t.name, [q for q in queues if q.team_id == t.id], members)
         scope.update(id=t.id, line=t.line)
-        scope["status"] = _kpi_status(kpis, KPI.Scope.TEAM, t.id, _kpi_values(scope))
-        scope["agent_list"] = [
-            {
-                "id": a.id,
-                "login_id": a.login_id,
-                "name": a.name,
-                "state": (inputs.agents.get(a.id) or (AgentState.LOGGED_OUT,))[0],
-                "reason": inputs.agents[a.id][1] if a.id in inputs.agents else "",
-                "since": inputs.agents[a.id][2].isoformat() if a.id in inputs.agents else None,
-            }
-            for a in members
-        ]
+        rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id)
+        values = _kpi_values(scope)
+        scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
+        scope["thresholds"] = _thresholds(rows)
+        scope["agent_list"] = [_agent_row(a, inputs, queue_by_id) for a in members]
         out_teams.append(scope)
 
     snapshot = {
@@ -288,21 +365,48 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             members = {a.id: a for q in qs for a in skilled[q.id]}.values()
             scope = aggregate(str(label), qs, list(members))
             scope["channel"] = value
+            scope["synchronous"] = all(q.is_synchronous for q in qs)
             channels.append(scope)
         snapshot["channels"] = channels
         snapshot["all"] = aggregate("all", queues, agents)
     return snapshot
 
 
-def live_snapshot(*, team_ids: set[int] | None = None, now: datetime | None = None) -> dict:
+def _agent_row(agent: Agent, inputs: LiveInputs, queue_by_id: dict[int, Queue]) -> dict:
+    state, reason, since = inputs.agents.get(agent.id) or (AgentState.LOGGED_OUT, "", None)
+    today = inputs.agent_today.get(agent.id) or Counts()
+    contacts = inputs.agent_contacts.get(agent.id) or []
+    queue_id, answered_at = contacts[-1] if contacts else (None, None)
+    return {
+        "id": agent.id,
+        "login_id": agent.login_id,
+        "name": agent.name,
+        "state": state,
+        "reason": reason,
+        "since": since.isoformat() if since else None,
+        "contact_queue_id": queue_id,
+        "contact_queue": queue_by_id[queue_id].name if queue_id in queue_by_id else None,
+        "contact_since": answered_at.isoformat() if answered_at else None,
+        "handled_today": today.handled,
+        "aht_today_s": _round(
+            metrics.aht_s(talk_ms=today.talk_ms, hold_ms=today.hold_ms, acw_ms=today.acw_ms, handled=today.handled)
+        ),
+    }
+
+
+def live_snapshot(*, team_ids: set[int] | None = None, now: datetime | None = None, intervals: bool = False) -> dict:
     """The live snapshot from Redis (what the wallboards show)."""
     periods = Periods.at(now or timezone.now())
-    config = _config()
-    return snapshot_build(config, live_inputs_from_redis(config[0], config[1], periods), periods, team_ids)
+    config = live_config()
+    inputs = live_inputs_from_redis(config[0], config[1], periods, intervals=intervals)
+    return snapshot_build(config, inputs, periods, team_ids)
 
 
-def live_snapshot_from_db(*, team_ids: set[int] | None = None, now: datetime | None = None) -> dict:
+def live_snapshot_from_db(
+    *, team_ids: set[int] | None = None, now: datetime | None = None, intervals: bool = False
+) -> dict:
     """The same snapshot computed afresh from the database (the check on the live state)."""
     periods = Periods.at(now or timezone.now())
-    config = _config()
-    return snapshot_build(config, live_inputs_from_db(config[0], config[1], periods), periods, team_ids)
+    config = live_config()
+    inputs = live_inputs_from_db(config[0], config[1], periods, intervals=intervals)
+    return snapshot_build(config, inputs, periods, team_ids)

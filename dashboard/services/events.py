@@ -194,6 +194,7 @@ STORED_VISIT_FIELDS = [
     "acw_s",
     "callback_promised_by",
     "callback_completed_at",
+    "agent_id",
 ]
 
 
@@ -225,6 +226,7 @@ def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, no
     )
     if changes is not None:
         queue_ids = {name: q.id for name, q in queues.items()}
+        agent_ids = {login: a.id for login, a in agents.items()}
         rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
         new_by_contact: dict[str, list[Visit]] = defaultdict(list)
         for v in visits:
@@ -233,11 +235,12 @@ def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, no
             old, new = old_by_contact.get(contact_id, []), new_by_contact.get(contact_id, [])
             for visit in old:
                 rule = rules[visit.queue_id]
-                changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now)
+                changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
             for visit in new:
                 rule = rules[queues[visit.queue].id]
-                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
-            changes.contact(contact_id, old, new, queue_ids)
+                agent_id = agents[visit.agent].id if visit.agent else None
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=agent_id)
+            changes.contact(contact_id, old, new, queue_ids, agent_ids)
     return len(visits)
 
 

@@ -33,14 +33,18 @@ if current > version then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 local i = 4
 for _ = 1, tonumber(ARGV[3]) do
-  redis.call('ZREM', ARGV[i], ARGV[i + 1])
-  i = i + 2
+  if ARGV[i] == 'z' then redis.call('ZREM', ARGV[i + 1], ARGV[i + 2]) else redis.call('HDEL', ARGV[i + 1], ARGV[i + 2]) end
+  i = i + 3
 end
 local adds = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, adds do
-  redis.call('ZADD', ARGV[i], ARGV[i + 1], ARGV[i + 2])
-  i = i + 3
+  if ARGV[i] == 'z' then
+    redis.call('ZADD', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+  else
+    redis.call('HSET', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
+  end
+  i = i + 4
 end
 return 1
 """
@@ -94,28 +98,62 @@ class LiveChanges:
 
     version: int = 0
     counters: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
-    contacts: list[tuple[str, list[tuple[str, str]], list[tuple[str, float, str]]]] = field(default_factory=list)
+    contacts: list[tuple[str, list[tuple], list[tuple]]] = field(default_factory=list)
     agents: list[tuple[int, str, str, float]] = field(default_factory=list)
 
-    def add_counts(self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime) -> None:
-        """Add ``counts`` (negative to remove) to the day and minute buckets the contact belongs to."""
+    def add_counts(
+        self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime, agent_id: int | None = None
+    ) -> None:
+        """Add ``counts`` (negative to remove) to the buckets the contact belongs to: its queue's day,
+        quarter-hour and minute, and the day of the agent who answered it."""
         local_day = offered_at.astimezone(keys.centre_tz()).date()
         if local_day >= now.astimezone(keys.centre_tz()).date() - timedelta(days=keys.DAYS_KEPT - 1):
             self.counters[keys.day_key(rule.id, local_day)] += counts
+            self.counters[keys.quarter_key(rule.id, keys.epoch_quarter(offered_at))] += counts
+            if agent_id is not None:
+                self.counters[keys.agent_day_key(agent_id, local_day)] += counts
         if offered_at >= now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S):
             self.counters[keys.minute_key(rule.id, keys.epoch_minute(offered_at))] += counts
 
-    def contact(self, contact_id: str, old: list, new: list, queue_ids: dict[str, int]) -> None:
-        """Record a contact's waiting visits: remove every old and new member, then add the waiting ones."""
-        removals = [(keys.waiting_key(v.queue_id), waiting_member(contact_id, v.seq)) for v in old]
-        removals += [(keys.waiting_key(queue_ids[v.queue]), waiting_member(contact_id, v.seq)) for v in new]
-        additions = [
-            (keys.waiting_key(queue_ids[v.queue]), v.offered_at.timestamp(), waiting_member(contact_id, v.seq))
-            for v in new
-            if v.waiting
-        ]
+    def contact(
+        self, contact_id: str, old: list, new: list, queue_ids: dict[str, int], agent_ids: dict[str, int]
+    ) -> None:
+        """Record where a contact is now: remove every member its old and new visits could have (waiting
+        in a queue, talking to an agent), then add the current ones. Set-like, so it can be replayed."""
+        removals = []
+        for v in old:
+            member = waiting_member(contact_id, v.seq)
+            removals.append(("z", keys.waiting_key(v.queue_id), member))
+            removals.append(("z", keys.callbacks_key(v.queue_id), member))
+            if v.agent_id:
+                removals.append(("h", keys.agent_contact_key(v.agent_id), member))
+        additions = []
+        for v in new:
+            member = waiting_member(contact_id, v.seq)
+            removals.append(("z", keys.waiting_key(queue_ids[v.queue]), member))
+            removals.append(("z", keys.callbacks_key(queue_ids[v.queue]), member))
+            if v.agent:
+                removals.append(("h", keys.agent_contact_key(agent_ids[v.agent]), member))
+            if v.waiting:
+                additions.append(("z", keys.waiting_key(queue_ids[v.queue]), v.offered_at.timestamp(), member))
+            elif talking(v):
+                value = f"{queue_ids[v.queue]}|{v.answered_at.timestamp()}"
+                additions.append(("h", keys.agent_contact_key(agent_ids[v.agent]), value, member))
+            if callback_pending(v):
+                promised = v.callback_promised_by.timestamp()
+                additions.append(("z", keys.callbacks_key(queue_ids[v.queue]), promised, member))
         if removals or additions:
             self.contacts.append((contact_id, removals, additions))
+
+
+def callback_pending(visit) -> bool:
+    """A callback was promised on this visit and has not been made yet."""
+    return bool(visit.callback_promised_by and not visit.callback_completed_at)
+
+
+def talking(visit) -> bool:
+    """An agent is on this visit now: answered, and neither ended nor transferred away."""
+    return bool(visit.answered_at and not visit.ended_at and not visit.transferred_at)
 
 
 def live_next_version() -> int:
@@ -149,11 +187,11 @@ def live_apply(changes: LiveChanges) -> None:
         contact_script = r.register_script(_CONTACT_SCRIPT)
         for contact_id, removals, additions in changes.contacts:
             args: list = [changes.version, keys.VERSION_TTL_S, len(removals)]
-            for pair in removals:
-                args.extend(pair)
+            for entry in removals:
+                args.extend(entry)
             args.append(len(additions))
-            for triple in additions:
-                args.extend(triple)
+            for entry in additions:
+                args.extend(entry)
             contact_script(keys=[keys.contact_version_key(contact_id)], args=args, client=pipe)
         agent_script = r.register_script(_AGENT_SCRIPT)
         for agent_id, state, reason, since in changes.agents:
@@ -187,15 +225,26 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
         open_visit = Q(answered_at=None, abandoned_at=None, transferred_at=None, ended_at=None)
         contacts = 0
         waiting: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        for visit in Contact.objects.filter(Q(offered_at__gte=since) | open_visit).iterator(chunk_size=5000):
+        talking_now: dict[int, dict[str, str]] = defaultdict(dict)
+        callbacks: dict[int, dict[str, float]] = defaultdict(dict)
+        current = (
+            Q(offered_at__gte=since)
+            | open_visit
+            | Q(answered_at__isnull=False, ended_at=None, transferred_at=None)
+            | Q(callback_promised_by__isnull=False, callback_completed_at=None)
+        )
+        for visit in Contact.objects.filter(current).iterator(chunk_size=5000):
             rule = rules[visit.queue_id]
+            member = waiting_member(visit.contact_id, visit.seq)
             if visit.offered_at >= since:
-                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now)
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
                 contacts += 1
             if visit.waiting:
-                waiting[visit.queue_id].append(
-                    (visit.offered_at.timestamp(), waiting_member(visit.contact_id, visit.seq))
-                )
+                waiting[visit.queue_id].append((visit.offered_at.timestamp(), member))
+            elif talking(visit) and visit.agent_id:
+                talking_now[visit.agent_id][member] = f"{visit.queue_id}|{visit.answered_at.timestamp()}"
+            if callback_pending(visit):
+                callbacks[visit.queue_id][member] = visit.callback_promised_by.timestamp()
         agents = 0
         pipe = r.pipeline(transaction=True)
         if doomed:
@@ -207,6 +256,10 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
                 pipe.expire(key, keys.MINUTE_KEY_TTL_S if ":m:" in key else keys.DAY_KEY_TTL_S)
         for queue_id, members in waiting.items():
             pipe.zadd(keys.waiting_key(queue_id), {member: score for score, member in members})
+        for agent_id, members in talking_now.items():
+            pipe.hset(keys.agent_contact_key(agent_id), mapping=members)
+        for queue_id, members in callbacks.items():
+            pipe.zadd(keys.callbacks_key(queue_id), members)
         for span in AgentStateSpan.objects.filter(end=None):
             pipe.hset(
                 keys.agent_key(span.agent_id),
