@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django; websockets are added by the live-wallboard work."""
+"""ASGI entry point: HTTP to Django; websockets (origin-checked, session or wall-screen token) to the
+live consumer."""
 
 import os
 
@@ -7,6 +8,18 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kcc.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from dashboard.middleware import DisplayTokenMiddleware  # noqa: E402
+from dashboard.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            DisplayTokenMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
+    }
+)

@@ -11,21 +11,26 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import redis
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboard.broadcast import notify_changed
 from dashboard.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.eventschema import MAX_BATCH, EventError, ValidEvent, validate_event
 from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
 from dashboard.services.bulk import insert_rows, update_column
 from dashboard.services.live import LiveChanges, QueueRule, live_apply, live_next_version, visit_counts
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # rows per statement: well under SQLite's limit on bound parameters
 
@@ -93,6 +98,7 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
                 # rebuild of the live state (which locks the log) sees each batch either wholly in the
                 # database it reads or wholly after its own write: never half, never twice.
                 live_apply(state_apply(new_events, now=received_at))
+                transaction.on_commit(_notify_publisher)
         for index, event in valid:
             if event.event_id in inserted:
                 results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
@@ -104,6 +110,13 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
                     "reason": f"id {event.event_id!r} was received from {source.name} before",
                 }
     return IngestResult(results=results)
+
+
+def _notify_publisher() -> None:
+    try:
+        notify_changed("events")
+    except redis.RedisError:
+        log.warning("could not notify the live publisher; it refreshes on its own within seconds")
 
 
 EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "payload", "received_at"]

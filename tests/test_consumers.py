@@ -1,0 +1,161 @@
+"""The live websocket with Channels' WebsocketCommunicator against the real ASGI application, the real
+Redis channel layer and the publisher."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from dashboard.models import Display
+from dashboard.services.events import events_ingest
+from dashboard.services.publisher import Publisher
+from kcc.asgi import application
+from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def centre(db):
+    first, second = TeamFactory(name="1e lijn"), TeamFactory(name="2e lijn", line="second")
+    algemeen = QueueFactory(name="Algemeen", team=first)
+    techniek = QueueFactory(name="Techniek", team=second)
+    AgentFactory(login_id="ann", team=first, skills=[algemeen])
+    return {"first": first, "second": second, "algemeen": algemeen, "techniek": techniek}
+
+
+def cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def connect(path: str, cookie: bytes | None = None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def closed_with(communicator) -> int:
+    message = await communicator.receive_output(timeout=3)
+    assert message["type"] == "websocket.close", message
+    return message["code"]
+
+
+def offered(n: int, queue: str = "Algemeen") -> dict:
+    at = (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
+    return {"id": f"e{n}", "type": "contact.offered", "at": at, "contact_id": f"c{n}", "queue": queue, "channel": "voice"}
+
+
+@pytest.mark.asyncio
+async def test_refused_without_login(centre):
+    communicator = await connect("/ws/live/?scopes=all")
+    assert await closed_with(communicator) == 4401
+
+
+@pytest.mark.asyncio
+async def test_supervisor_is_refused_another_teams_scope(centre):
+    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]]))
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['second'].id}", cookie)
+    assert await closed_with(communicator) == 4403
+    communicator = await connect("/ws/live/?scopes=all", cookie)
+    assert await closed_with(communicator) == 4403
+    communicator = await connect(f"/ws/live/?scopes=queue:{centre['techniek'].id}", cookie)
+    assert await closed_with(communicator) == 4403
+
+
+@pytest.mark.asyncio
+async def test_snapshot_on_subscribe_then_updates_then_resync(centre):
+    publisher = Publisher()
+    await publisher.tick()
+    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]]))
+    team = f"team:{centre['first'].id}"
+    communicator = await connect(f"/ws/live/?scopes={team}", cookie)
+    first = await communicator.receive_json_from(timeout=3)
+    assert (first["type"], first["v"], first["scope"]) == ("snapshot", 1, team)
+    assert first["data"]["total"]["waiting"] == 0 and [t["name"] for t in first["data"]["tiles"]] == ["Algemeen"]
+    assert first["data"]["agents"][0]["login_id"] == "ann"
+
+    source = await database_sync(SourceFactory, name="acd")
+    await database_sync(events_ingest, source=source, events=[offered(1)])
+    assert await publisher.tick() > 0
+    update = await communicator.receive_json_from(timeout=3)
+    assert update["seq"] == first["seq"] + 1
+    assert update["data"]["total"]["waiting"] == 1 and update["data"]["tiles"][0]["today"]["offered"] == 1
+
+    # Nothing changed: nothing is sent.
+    await publisher.tick()
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    # An event for the other team's queue is not this team's business.
+    await database_sync(events_ingest, source=source, events=[offered(2, "Techniek")])
+    await publisher.tick()
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    # A client that saw a gap asks for the latest copy and gets the newest seq.
+    await communicator.send_json_to({"type": "resync"})
+    again = await communicator.receive_json_from(timeout=3)
+    assert again["seq"] == update["seq"] and again["data"]["total"]["waiting"] == 1
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_intervals_on_request(centre):
+    publisher = Publisher()
+    source = await database_sync(SourceFactory, name="acd")
+    await database_sync(events_ingest, source=source, events=[offered(1)])
+    await publisher.tick()
+    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="manager"))
+    communicator = await connect("/ws/live/?scopes=all&intervals=1", cookie)
+    kinds = {}
+    for _ in range(2):
+        message = await communicator.receive_json_from(timeout=3)
+        kinds[message["type"]] = message
+    assert sum(row["offered"] for row in kinds["intervals"]["data"]["intervals"]) == 1
+    assert len(kinds["intervals"]["data"]["intervals"]) in (92, 96, 100)
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_wall_screen_token_opens_its_scopes_only(centre):
+    def make_display():
+        display = Display(name="TV 1e lijn", scopes=f"team:{centre['first'].id}")
+        token = display.issue_token()
+        display.save()
+        return token
+
+    token = await database_sync(make_display)
+    await Publisher().tick()
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}&display={token}")
+    message = await communicator.receive_json_from(timeout=3)
+    assert message["data"]["name"] == "1e lijn"
+    await communicator.send_json_to({"type": "subscribe", "scope": f"team:{centre['second'].id}"})
+    assert await closed_with(communicator) == 4403
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}&display=not-a-token")
+    assert await closed_with(communicator) == 4401
+
+
+@pytest.mark.asyncio
+async def test_malformed_scope_is_4400(centre):
+    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="manager"))
+    communicator = await connect("/ws/live/?scopes=galaxy:9", cookie)
+    assert await closed_with(communicator) == 4400
+
+
+async def database_sync(fn, *args, **kwargs):
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(fn)(*args, **kwargs)
+
+
+def test_envelope_shape():
+    from dashboard.broadcast import envelope
+
+    body = json.loads(envelope("snapshot", "all", 7, {"x": 1}))
+    assert set(body) == {"type", "v", "seq", "ts", "scope", "data"} and body["seq"] == 7
