@@ -22,7 +22,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo "KCC Live on http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/, live: /api/v1/live/)"
-	@procs="web worker beat simulator"; [ -n "$$REDIS_URL" ] || procs="redis $$procs"; \
+	@procs="web publisher worker beat simulator"; [ -n "$$REDIS_URL" ] || procs="redis $$procs"; \
 	  KCC_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start $$procs
 
 test: install

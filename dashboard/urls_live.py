@@ -1,3 +1,10 @@
-"""Live pages: wallboard and supervisor view (issue: live wallboards)."""
+"""Live pages: wallboard and supervisor view."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from dashboard import views_live
+
+urlpatterns = [
+    path("wallboard/", views_live.wallboard, name="wallboard"),
+    path("supervisor/", views_live.supervisor, name="supervisor"),
+]

@@ -293,17 +293,26 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
 
     def aggregate(name, qs, members):
         formula = _common_formula(qs)
+        # Callers waiting on the line and an e-mail backlog are different things: where a scope has
+        # both, "waiting" and "longest wait" are the synchronous queues' and the backlog is apart.
+        synchronous = any(q.is_synchronous for q in qs)
+        sync = [q for q in qs if q.is_synchronous] if synchronous else qs
+        backlog = [q for q in qs if not q.is_synchronous] if synchronous else []
         scope = _scope(
             name,
             sum((inputs.today[q.id] for q in qs), Counts()),
             sum((inputs.window[q.id] for q in qs), Counts()),
-            _merge_waiting([inputs.waiting[q.id] for q in qs]),
+            _merge_waiting([inputs.waiting[q.id] for q in sync]),
             tuple(map(sum, zip(*[inputs.callbacks[q.id] for q in qs], strict=True))) if qs else (0, 0),
             agent_states(members),
             formula,
             now,
         )
         scope["queue_ids"] = [q.id for q in qs]
+        backlog_count, backlog_oldest = _merge_waiting([inputs.waiting[q.id] for q in backlog])
+        scope["backlog"] = backlog_count
+        scope["oldest_backlog_at"] = backlog_oldest.isoformat() if backlog_oldest else None
+        scope["synchronous"] = synchronous
         if inputs.quarters is not None:
             scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
         return scope
@@ -311,7 +320,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
     out_queues = []
     for q in visible_queues:
         scope = aggregate(q.name, [q], skilled[q.id])
-        del scope["queue_ids"]
+        for key in ("queue_ids", "backlog", "oldest_backlog_at"):
+            del scope[key]
         oldest_age = scope["longest_wait_s"]
         scope.update(
             id=q.id,
@@ -365,7 +375,6 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             members = {a.id: a for q in qs for a in skilled[q.id]}.values()
             scope = aggregate(str(label), qs, list(members))
             scope["channel"] = value
-            scope["synchronous"] = all(q.is_synchronous for q in qs)
             channels.append(scope)
         snapshot["channels"] = channels
         snapshot["all"] = aggregate("all", queues, agents)

@@ -40,7 +40,7 @@ TILE_TODAY = (
 TILE_WINDOW = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate")
 TILE_KEYS = (
     "id", "name", "channel", "synchronous", "team", "team_id", "line", "waiting", "oldest_offered_at",
-    "callbacks_due", "callbacks_overdue", "sl_threshold_s", "sl_target_pct", "response_target_s", "status",
+    "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct", "response_target_s", "status",
     "thresholds",
 )  # fmt: skip
 
