@@ -19,6 +19,7 @@ from dashboard.api.serializers import (
 from dashboard.eventschema import MAX_BATCH
 from dashboard.permissions import has_any_role, visible_team_ids
 from dashboard.selectors.live import live_snapshot
+from dashboard.services.alerts import AlertError, alert_acknowledge
 from dashboard.services.events import events_ingest
 
 
@@ -93,3 +94,24 @@ class LiveView(APIView):
         if not has_any_role(request.user):
             raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
         return Response(live_snapshot(team_ids=visible_team_ids(request.user)))
+
+
+class AlertAckView(APIView):
+    @extend_schema(
+        operation_id="alert_acknowledge",
+        summary="Acknowledge an alert",
+        description="One supervisor acknowledges; every supervisor of the team sees who did, live.",
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        tags=["live"],
+    )
+    def post(self, request, pk: int):
+        if not has_any_role(request.user):
+            raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
+        try:
+            alert = alert_acknowledge(alert_id=pk, user=request.user)
+        except AlertError as error:
+            return Response({"error": str(error)}, status=error.status)
+        return Response(
+            {"id": alert.id, "acknowledged_by": request.user.get_username(), "acknowledged_at": alert.acknowledged_at}
+        )
