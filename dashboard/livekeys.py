@@ -93,6 +93,12 @@ def sequence_key() -> str:
     return f"{root()}:seq"
 
 
+def applied_key() -> str:
+    """The highest derivation version whose changes are in Redis (clients use it to know that an
+    update contains their batch)."""
+    return f"{root()}:applied"
+
+
 def loaded_key() -> str:
     """Present while the live state is complete; missing after a Redis restart or flush."""
     return f"{root()}:loaded"

@@ -83,10 +83,11 @@ async def test_snapshot_on_subscribe_then_updates_then_resync(centre):
     assert first["data"]["agents"][0]["login_id"] == "ann"
 
     source = await database_sync(SourceFactory, name="acd")
-    await database_sync(events_ingest, source=source, events=[offered(1)])
+    result = await database_sync(events_ingest, source=source, events=[offered(1)])
     assert await publisher.tick() > 0
     update = await communicator.receive_json_from(timeout=3)
     assert update["seq"] == first["seq"] + 1
+    assert update["data"]["live_version"] >= result.live_version > first["data"]["live_version"]
     assert update["data"]["total"]["waiting"] == 1 and update["data"]["tiles"][0]["today"]["offered"] == 1
 
     # Nothing changed: nothing is sent.

@@ -109,6 +109,11 @@ class IngestResponseSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = serializers.IntegerField()
+    live_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="Live-state version holding this batch: a websocket update whose data.live_version is at "
+        "least this one contains it. Null when nothing new was accepted.",
+    )
     results = EventResultSerializer(many=True)
 
 

@@ -65,6 +65,7 @@ class EventsView(APIView):
             "accepted": result.accepted,
             "duplicates": result.duplicates,
             "rejected": result.rejected,
+            "live_version": result.live_version,
             "results": result.results,
         }
         if result.rejected == 0:

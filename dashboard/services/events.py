@@ -40,6 +40,7 @@ class IngestResult:
     """Per event (in the order given): ``{"index", "id", "status", "field"?, "reason"?}``."""
 
     results: list[dict[str, Any]] = field(default_factory=list)
+    live_version: int | None = None  # the live-state version that holds this batch (None: nothing new)
 
     def _count(self, status: str) -> int:
         return sum(1 for r in self.results if r["status"] == status)
@@ -89,6 +90,7 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
         first_index[event.event_id] = index
         valid.append((index, event))
 
+    live_version = None
     if valid:
         with transaction.atomic():
             inserted = _log_append(source, [e for _, e in valid], received_at)
@@ -97,7 +99,9 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
                 # Applied while this batch's contacts and agents are locked and before commit, so a
                 # rebuild of the live state (which locks the log) sees each batch either wholly in the
                 # database it reads or wholly after its own write: never half, never twice.
-                live_apply(state_apply(new_events, now=received_at))
+                changes = state_apply(new_events, now=received_at)
+                live_apply(changes)
+                live_version = changes.version
                 transaction.on_commit(_notify_publisher)
         for index, event in valid:
             if event.event_id in inserted:
@@ -109,7 +113,7 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
                     "status": "duplicate",
                     "reason": f"id {event.event_id!r} was received from {source.name} before",
                 }
-    return IngestResult(results=results)
+    return IngestResult(results=results, live_version=live_version)
 
 
 def _notify_publisher() -> None:

@@ -49,6 +49,12 @@ end
 return 1
 """
 
+_MAX_SCRIPT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
+
 _AGENT_SCRIPT = """
 local current = tonumber(redis.call('HGET', KEYS[1], 'ver') or '-1')
 if current > tonumber(ARGV[1]) then return 0 end
@@ -196,6 +202,7 @@ def live_apply(changes: LiveChanges) -> None:
         agent_script = r.register_script(_AGENT_SCRIPT)
         for agent_id, state, reason, since in changes.agents:
             agent_script(keys=[keys.agent_key(agent_id)], args=[changes.version, state, reason, since], client=pipe)
+        r.register_script(_MAX_SCRIPT)(keys=[keys.applied_key()], args=[changes.version], client=pipe)
         pipe.execute()
         if changes.version == 0:
             r.delete(keys.loaded_key())

@@ -192,12 +192,14 @@ class Publisher:
     def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
         now = now or timezone.now()
+        applied = int(keys.client().get(keys.applied_key()) or 0)  # read first: the snapshot holds at least this
         snapshot = live_snapshot(now=now, intervals=True)
         alerts_evaluate(snapshot, now)
         messages = scope_messages(snapshot, alerts_by_team(now))
         changed = []
         for key, (scope, data) in messages.items():
             body = {k: v for k, v in data.items() if k != "generated_at"}
+            data["live_version"] = applied
             digest = hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=16).hexdigest()
             if self.sent_hash.get(key) != digest:
                 self.sent_hash[key] = digest
