@@ -29,8 +29,9 @@ from dashboard.selectors.live import live_snapshot
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL_S = 0.25  # at most one message per scope and kind this often
+INTERVALS_EVERY_S = 1.0  # today's quarter-hours (the charts) are recomputed at most this often
 REFRESH_S = 5.0  # recompute at least this often: time moves figures without events
-ALERT_LIST_LIMIT = 50
+ALERT_LIST_LIMIT = 20
 
 TILE_TODAY = (
     "offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold", "handled",
@@ -39,15 +40,20 @@ TILE_TODAY = (
 )  # fmt: skip
 TILE_WINDOW = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate")
 TILE_KEYS = (
-    "id", "name", "channel", "synchronous", "team", "team_id", "line", "waiting", "oldest_offered_at",
-    "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct", "response_target_s", "status",
-    "thresholds",
+    "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
+    "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
+    "response_target_s",
 )  # fmt: skip
 
 
 def tile(scope: dict) -> dict:
     """The part of a scope's snapshot a wallboard tile shows (kept small: it goes to every screen)."""
     out = {k: scope[k] for k in TILE_KEYS if k in scope}
+    # Only what is not normal (the page takes normal as the default), and only the thresholds the page
+    # needs itself: the longest wait ticks in the browser.
+    out["status"] = {k: v for k, v in scope.get("status", {}).items() if v != "normal"}
+    if "longest_wait" in scope.get("thresholds", {}):
+        out["thresholds"] = {"longest_wait": scope["thresholds"]["longest_wait"]}
     out["agents"] = {k: v for k, v in scope["agents"].items() if k != "logged_out"}
     out["today"] = {k: scope["today"][k] for k in TILE_TODAY}
     out["last_30m"] = {k: scope["last_30m"][k] for k in TILE_WINDOW}
@@ -64,7 +70,8 @@ def scope_messages(snapshot: dict, alerts_by_team: dict[int, list[dict]]) -> dic
         data = {**stamp, "scope": scope.name, "name": total["name"], "total": tile(total), "tiles": tiles}
         data.update(extra or {})
         out[(scope.name, "snapshot")] = (scope, data)
-        out[(scope.name, "intervals")] = (scope, {**stamp, "scope": scope.name, "intervals": total["intervals"]})
+        if "intervals" in total:
+            out[(scope.name, "intervals")] = (scope, {**stamp, "scope": scope.name, "intervals": total["intervals"]})
 
     put(Scope("all"), snapshot["all"], [tile(q) for q in snapshot["queues"]])
     for team in snapshot["teams"]:
@@ -75,8 +82,7 @@ def scope_messages(snapshot: dict, alerts_by_team: dict[int, list[dict]]) -> dic
             {"agents": team["agent_list"], "alerts": alerts_by_team.get(team["id"], [])},
         )
     for q in snapshot["queues"]:
-        extra = {"alerts": alerts_by_team.get(q["team_id"], [])} if q["team_id"] else {}
-        put(Scope("queue", str(q["id"])), q, [tile(q)], extra)
+        put(Scope("queue", str(q["id"])), q, [tile(q)])
     for channel in snapshot["channels"]:
         put(Scope("channel", channel["channel"]), channel, [tile(queues[i]) for i in channel["queue_ids"]])
     return out
@@ -188,12 +194,16 @@ class Publisher:
     def __init__(self):
         self.sent_hash: dict[tuple[str, str], str] = {}
         self.last_compute = 0.0
+        self.last_intervals = float("-inf")
 
     def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
         now = now or timezone.now()
         applied = int(keys.client().get(keys.applied_key()) or 0)  # read first: the snapshot holds at least this
-        snapshot = live_snapshot(now=now, intervals=True)
+        with_intervals = time.monotonic() - self.last_intervals >= INTERVALS_EVERY_S
+        snapshot = live_snapshot(now=now, intervals=with_intervals)
+        if with_intervals:
+            self.last_intervals = time.monotonic()
         alerts_evaluate(snapshot, now)
         messages = scope_messages(snapshot, alerts_by_team(now))
         changed = []
@@ -208,9 +218,9 @@ class Publisher:
 
     async def tick(self) -> int:
         """Compute and send once (used by the loop and by tests). Returns the number of messages sent."""
+        self.last_compute = time.monotonic()  # the interval between rounds counts from their starts
         prepared = await sync_to_async(self._compute_in_thread, thread_sensitive=True)()
         await broadcast.send(prepared)
-        self.last_compute = time.monotonic()
         return len(prepared)
 
     def _compute_in_thread(self) -> list[tuple[str, str]]:
