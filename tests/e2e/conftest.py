@@ -78,7 +78,11 @@ class Stack:
 
     def stop_daphne(self):
         self.daphne.terminate()
-        self.daphne.wait(10)
+        try:
+            self.daphne.wait(10)
+        except subprocess.TimeoutExpired:
+            self.daphne.kill()
+            self.daphne.wait(5)
 
     def start_publisher(self):
         self.publisher = subprocess.Popen(
@@ -89,7 +93,11 @@ class Stack:
         for proc in (self.daphne, self.publisher):
             if proc and proc.poll() is None:
                 proc.terminate()
-                proc.wait(10)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
 
 
 @pytest.fixture
