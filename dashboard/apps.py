@@ -6,3 +6,6 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = _("KCC Live")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dashboard import signals  # noqa: F401

@@ -215,3 +215,16 @@ def test_lost_live_state_is_rebuilt_on_read(centre):
     r = livekeys.client()
     r.delete(*r.scan_iter(match=f"{livekeys.root()}:*"))
     assert live_snapshot(now=NOW) == live
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changing_a_queue_threshold_recounts_today(centre):
+    events_ingest(source=centre, events=scenario(), now=NOW)
+    queue = Queue.objects.get(name="Algemeen")
+    before = next(q for q in live_snapshot(now=NOW)["queues"] if q["name"] == "Algemeen")["today"]
+    assert before["answered_within_threshold"] == 1  # c3 waited 30 s against 20 s
+    queue.sl_threshold_s = 30
+    queue.save()
+    after = next(q for q in live_snapshot(now=NOW)["queues"] if q["name"] == "Algemeen")["today"]
+    assert after["answered_within_threshold"] == 2
+    assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
