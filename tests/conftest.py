@@ -12,8 +12,18 @@ from dashboard import livekeys
 
 def pytest_configure(config):
     if settings.REDIS_EMBEDDED:
+        # An embedded redis-server of this run's own, on a free port: a run never leans on (or stops)
+        # another's.
+        import socket
+
         from kcc.embedded_redis import ensure_running
 
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
+        for layer in settings.CHANNEL_LAYERS.values():
+            layer["CONFIG"]["hosts"] = [{"address": settings.REDIS_URL}]
         ensure_running(settings.REDIS_URL)
     settings.LIVE_KEY_PREFIX = f"kcctest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     for layer in settings.CHANNEL_LAYERS.values():
