@@ -5,11 +5,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError, PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.api.authentication import IsSource, SourceTokenAuthentication
+from dashboard.api.fastjson import ORJSONParser, ORJSONRenderer
 from dashboard.api.serializers import (
     EVENT_EXAMPLES,
     EVENT_SERIALIZERS_BY_TYPE,
@@ -24,7 +24,8 @@ from dashboard.services.events import events_ingest
 
 
 class EventsView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [ORJSONParser]
+    renderer_classes = [ORJSONRenderer]
     authentication_classes = [SourceTokenAuthentication]
     permission_classes = [IsSource]
 
