@@ -234,11 +234,30 @@ class KPI(models.Model):
         )
 
 
-class Source(models.Model):
+class HashedToken(models.Model):
+    """A secret that opens something (an event source, a wall screen): only its SHA-256 is stored, so
+    the token itself is shown once, when it is issued."""
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def issue_token(self) -> str:
+        """Give this a new token (the old one stops working); returns it, for showing once."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(token)
+        return token
+
+
+class Source(HashedToken):
     """An outside system that posts events (an ACD, a CTI link, an importer, the simulator)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(_("active"), default=True)
 
@@ -249,16 +268,6 @@ class Source(models.Model):
 
     def __str__(self):
         return self.name
-
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    def issue_token(self) -> str:
-        """Give the source a new token; only its hash is kept, so the token is shown once."""
-        token = secrets.token_urlsafe(32)
-        self.token_hash = self.hash_token(token)
-        return token
 
 
 class Event(models.Model):

@@ -1,15 +1,14 @@
 """Models of the live screens: wall-screen display tokens and KPI alerts."""
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.models import HashedToken
 
-class Display(models.Model):
+
+class Display(HashedToken):
     """A wall screen: a token that opens the wallboard for fixed scopes without a personal login."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -19,7 +18,6 @@ class Display(models.Model):
         default="all",
         help_text=_("Comma-separated: all, team:<id>, queue:<id>, channel:<name>."),
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
@@ -31,15 +29,6 @@ class Display(models.Model):
 
     def __str__(self):
         return self.name
-
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(24)
-        self.token_hash = self.hash_token(token)
-        return token
 
     def scope_list(self) -> list[str]:
         return [s.strip() for s in self.scopes.split(",") if s.strip()]

@@ -236,7 +236,8 @@ def _scope(name, counts_today, counts_window, waiting, callbacks, agent_states, 
     }
 
 
-def _kpi_values(scope: dict) -> dict:
+def kpi_values(scope: dict) -> dict:
+    """The value each KPI code is judged on, from a scope of the snapshot."""
     return {
         "service_level": scope["today"]["service_level"],
         "asa": scope["today"]["asa_s"],
@@ -337,7 +338,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             response_target_pct=_round(metrics.response_target_share(oldest_age, q.response_target_s)),
         )
         rows = _kpi_rows(kpis, KPI.Scope.QUEUE, q.id, q.is_synchronous)
-        values = _kpi_values(scope)
+        values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
         if not q.is_synchronous and q.response_target_s:
             scope["status"]["response_target"] = metrics.response_status(oldest_age, q.response_target_s)
@@ -352,7 +353,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         scope = aggregate(t.name, [q for q in queues if q.team_id == t.id], members)
         scope.update(id=t.id, line=t.line)
         rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id)
-        values = _kpi_values(scope)
+        values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
         scope["thresholds"] = _thresholds(rows)
         scope["agent_list"] = [_agent_row(a, inputs, queue_by_id) for a in members]

@@ -24,7 +24,7 @@ from dashboard import broadcast
 from dashboard import livekeys as keys
 from dashboard.models import Alert
 from dashboard.scopes import Scope
-from dashboard.selectors.live import live_snapshot
+from dashboard.selectors.live import kpi_values, live_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +96,7 @@ def _crossings(snapshot: dict) -> list[dict]:
     found = []
     for kind, items in (("queue", snapshot["queues"]), ("team", snapshot["teams"])):
         for item in items:
-            values = {
-                "service_level": item["today"]["service_level"],
-                "asa": item["today"]["asa_s"],
-                "aht": item["today"]["aht_s"],
-                "abandon_rate": item["today"]["abandon_rate"],
-                "waiting": item["waiting"],
-                "longest_wait": item["longest_wait_s"],
-                "occupancy": item["agents"]["occupancy"],
-                "agents_available": item["agents"]["available"],
-                "callbacks_overdue": item["callbacks_overdue"],
-            }
+            values = kpi_values(item)
             for code, status in item["status"].items():
                 threshold = item["thresholds"].get(code, {}).get(status)
                 if status == "normal" or threshold is None:
