@@ -50,7 +50,14 @@ async def closed_with(communicator) -> int:
 
 def offered(n: int, queue: str = "Algemeen") -> dict:
     at = (datetime.now(UTC) - timedelta(seconds=30)).isoformat()
-    return {"id": f"e{n}", "type": "contact.offered", "at": at, "contact_id": f"c{n}", "queue": queue, "channel": "voice"}
+    return {
+        "id": f"e{n}",
+        "type": "contact.offered",
+        "at": at,
+        "contact_id": f"c{n}",
+        "queue": queue,
+        "channel": "voice",
+    }
 
 
 @pytest.mark.asyncio
@@ -61,7 +68,9 @@ async def test_refused_without_login(centre):
 
 @pytest.mark.asyncio
 async def test_supervisor_is_refused_another_teams_scope(centre):
-    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]]))
+    cookie = await database_sync(
+        cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]])
+    )
     communicator = await connect(f"/ws/live/?scopes=team:{centre['second'].id}", cookie)
     assert await closed_with(communicator) == 4403
     communicator = await connect("/ws/live/?scopes=all", cookie)
@@ -74,7 +83,9 @@ async def test_supervisor_is_refused_another_teams_scope(centre):
 async def test_snapshot_on_subscribe_then_updates_then_resync(centre):
     publisher = Publisher()
     await publisher.tick()
-    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]]))
+    cookie = await database_sync(
+        cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]])
+    )
     team = f"team:{centre['first'].id}"
     communicator = await connect(f"/ws/live/?scopes={team}", cookie)
     first = await communicator.receive_json_from(timeout=3)

@@ -188,7 +188,10 @@ def main() -> None:
 
     ports = [args.base_port + i for i in range(args.servers)]
     daphne = str(Path(sys.executable).with_name("daphne"))
-    servers = [start([daphne, "-v", "0", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=2048", "kcc.asgi:application"], env) for p in ports]
+    servers = [
+        start([daphne, "-v", "0", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=2048", "kcc.asgi:application"], env)
+        for p in ports
+    ]
     publisher = start([sys.executable, "manage.py", "publish_live"], env)
     for p in ports:
         wait_http(f"http://127.0.0.1:{p}/accounts/login/")

@@ -58,8 +58,22 @@ def test_wall_screen_follows_events_and_survives_a_daphne_restart(stack, browser
         token,
         [
             {"id": "1", "type": "agent.state", "at": ago(600), "agent": "ann", "state": "available"},
-            {"id": "2", "type": "contact.offered", "at": ago(50), "contact_id": "c1", "queue": "Algemeen", "channel": "voice"},
-            {"id": "3", "type": "contact.offered", "at": ago(40), "contact_id": "c2", "queue": "Algemeen", "channel": "voice"},
+            {
+                "id": "2",
+                "type": "contact.offered",
+                "at": ago(50),
+                "contact_id": "c1",
+                "queue": "Algemeen",
+                "channel": "voice",
+            },
+            {
+                "id": "3",
+                "type": "contact.offered",
+                "at": ago(40),
+                "contact_id": "c2",
+                "queue": "Algemeen",
+                "channel": "voice",
+            },
             {"id": "4", "type": "contact.answered", "at": ago(35), "contact_id": "c1", "agent": "ann"},
             {"id": "5", "type": "agent.state", "at": ago(35), "agent": "ann", "state": "on_contact"},
         ],
@@ -116,14 +130,30 @@ def test_supervisor_sees_agents_charts_and_acknowledges_an_alert(stack, browser)
         token,
         [
             {"id": "1", "type": "agent.state", "at": ago(300), "agent": "ann", "state": "available"},
-            {"id": "2", "type": "contact.offered", "at": ago(90), "contact_id": "c1", "queue": "Algemeen", "channel": "voice"},
+            {
+                "id": "2",
+                "type": "contact.offered",
+                "at": ago(90),
+                "contact_id": "c1",
+                "queue": "Algemeen",
+                "channel": "voice",
+            },
             {"id": "3", "type": "contact.answered", "at": ago(80), "contact_id": "c1", "agent": "ann"},
             {"id": "4", "type": "agent.state", "at": ago(80), "agent": "ann", "state": "on_contact"},
-            {"id": "5", "type": "contact.offered", "at": ago(20), "contact_id": "c2", "queue": "Algemeen", "channel": "voice"},
+            {
+                "id": "5",
+                "type": "contact.offered",
+                "at": ago(20),
+                "contact_id": "c2",
+                "queue": "Algemeen",
+                "channel": "voice",
+            },
         ],
     )
     row = page.locator("#agents tbody tr[data-agent='ann']")
-    page.wait_for_function("() => document.querySelector(\"#agents tr[data-agent='ann']\").className.includes('on_contact')")
+    page.wait_for_function(
+        "() => document.querySelector(\"#agents tr[data-agent='ann']\").className.includes('on_contact')"
+    )
     assert "Algemeen" in row.inner_text()
     alert = page.locator("#alerts li.alert")
     alert.first.wait_for()
