@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -120,4 +120,7 @@ def browser():
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         yield b
+        # While Playwright's loop runs, Django keeps the test's connection in another context than
+        # the one teardown closes: close it here, or the test database cannot be dropped.
+        connections.close_all()
         b.close()
