@@ -110,6 +110,8 @@ class AgentStateSpanAdmin(ReadOnlyAdmin):
     date_hierarchy = "start"
 
 
+from dashboard import admin_reports  # noqa: E402,F401,I001
+from dashboard import admin_wfm  # noqa: E402,F401
 
 
 @admin.register(models.Display)

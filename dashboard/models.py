@@ -374,3 +374,5 @@ class AgentStateSpan(models.Model):
 
 
 from dashboard.models_live import *  # noqa: E402,F401,F403
+from dashboard.models_reports import *  # noqa: E402,F401,F403
+from dashboard.models_wfm import *  # noqa: E402,F401,F403

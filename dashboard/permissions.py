@@ -31,3 +31,13 @@ def visible_team_ids(user: AbstractBaseUser) -> set[int] | None:
 
 def has_any_role(user: AbstractBaseUser) -> bool:
     return bool(user_roles(user))
+
+
+# --- workforce management (appended by the WFM area) -----------------------------------------------
+WFM_ROLES = frozenset({WFM, MANAGER, ADMIN})
+
+
+def can_use_wfm(user: AbstractBaseUser) -> bool:
+    """WFM pages and APIs (interval export, Erlang, forecasts): WFM staff, managers and admins; not
+    supervisors, who see their own teams only."""
+    return bool(user_roles(user) & WFM_ROLES)

@@ -115,12 +115,41 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
+# A task whose worker died (killed, machine lost) is delivered again after this many seconds (Redis
+# broker; acks_late keeps it unacknowledged until it finished). Longer than any task may run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+
+# E-mail (reports to subscribed managers): the console by default; set EMAIL_URL (smtp://user:pass@host:587)
+# or EMAIL_BACKEND for real delivery.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="KCC Live <kcc-live@localhost>")
 # The one place the schedule is declared; django-celery-beat copies it into the database at start.
 CELERY_BEAT_SCHEDULE = {
     "live-state-ensure": {
         "task": "dashboard.tasks.live_state_ensure",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Reports: aggregate the intervals that closed (and those late or imported events touched) every
+    # minute; the report tasks build any missing or stale recent report every 5 and 15 minutes, so the
+    # daily report follows local midnight, the weekly one Monday's first minutes, and a fresh start
+    # catches up within minutes.
+    "intervals-aggregate": {
+        "task": "dashboard.tasks.intervals_aggregate",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "reports-daily": {
+        "task": "dashboard.tasks.reports_daily_build",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "reports-weekly": {
+        "task": "dashboard.tasks.reports_weekly_build",
+        "schedule": 900.0,
+        "options": {"expires": 880},
     },
 }
 

@@ -1,0 +1,95 @@
+"""The report pages in a real browser against a real daphne: a manager picks a day, reads the KPI table and
+the Chart.js charts, switches to the week, prints (the print stylesheet hides the controls) and downloads
+the PDF, whose text holds the figures."""
+
+import io
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from pypdf import PdfReader
+
+from dashboard.models import Contact
+from dashboard.periods import day_bounds
+from dashboard.services.intervals import intervals_aggregate
+from tests.e2e.conftest import ARTIFACTS, Stack
+from tests.factories import QueueFactory, TeamFactory, UserFactory
+
+TZ = ZoneInfo("Europe/Amsterdam")
+DAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def web(transactional_db):
+    s = Stack()
+    s.start_daphne()
+    yield s
+    s.stop()
+
+
+def _day_of_contacts():
+    team = TeamFactory(name="1e lijn")
+    queue = QueueFactory(name="Algemeen", team=team, sl_threshold_s=20)
+    n = 0
+    for hour in (9, 10, 11):
+        for wait in (5, 10, 15, 40):
+            n += 1
+            offered = datetime.combine(DAY, time(hour, n), TZ)
+            Contact.objects.create(contact_id=f"p{n}", queue=queue, channel="voice", offered_at=offered,
+                                   answered_at=offered + timedelta(seconds=wait), ended_at=offered + timedelta(seconds=wait + 200),
+                                   talk_s=180, acw_s=20, reason="factuur" if n % 2 else "storing")  # fmt: skip
+        n += 1
+        offered = datetime.combine(DAY, time(hour, n), TZ)
+        Contact.objects.create(contact_id=f"p{n}", queue=queue, channel="voice", offered_at=offered,
+                               abandoned_at=offered + timedelta(seconds=60))  # fmt: skip
+    intervals_aggregate(start=day_bounds(DAY)[0], end=day_bounds(DAY)[1])
+
+
+def login(browser, base: str):
+    user = UserFactory(username="manager-e2e", role="manager")
+    password = PBKDF2PasswordHasher().encode("secret-pw-123", PBKDF2PasswordHasher().salt())
+    get_user_model().objects.filter(pk=user.pk).update(password=password)
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-GB", accept_downloads=True)
+    page.goto(f"{base}/accounts/login/?next=/reports/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "secret-pw-123")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{base}/reports/")
+    return page
+
+
+def test_manager_reads_prints_and_downloads_a_report(web, browser):
+    _day_of_contacts()
+    page = login(browser, web.base)
+    page.fill("input[name=date]", DAY.isoformat())
+    page.locator("form.picker").first.locator("select[name=team]").select_option("1e lijn")
+    page.locator("form.picker").first.locator("button[type=submit]").click()
+    page.wait_for_url("**/reports/daily/?date=2026-11-24*")
+    # 15 offered, 12 answered, 9 within 20 s; 3 abandoned after 60 s: 9 / 15 = 60 %
+    kpis = {row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text()
+            for row in page.locator("table.kpis tbody tr").all()}  # fmt: skip
+    assert kpis["Offered"].startswith("15") and kpis["Answered"].startswith("12")
+    assert kpis["Service level"].replace(",", ".").startswith("60.0")
+    assert kpis["Abandon rate"].replace(",", ".").startswith("20.0")
+    page.wait_for_function("window.Chart && Chart.getChart('chart-volume') && Chart.getChart('chart-reasons')")
+    offered = page.evaluate("Chart.getChart('chart-volume').data.datasets[0].data.reduce((a, b) => a + b, 0)")
+    assert offered == 15
+    assert page.evaluate("Chart.getChart('chart-volume').data.labels.length") == 96
+    assert page.evaluate("Chart.getChart('chart-reasons').data.labels") == ["factuur", "storing", "-"]
+    page.screenshot(path=str(ARTIFACTS / "report-daily.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible() and not page.locator("form.picker").is_visible()
+    assert page.locator("table.kpis").is_visible() and page.locator("#chart-volume").is_visible()
+    page.emulate_media(media="screen")
+    with page.expect_download() as download:
+        page.click("text=Download PDF")
+    pdf = download.value.path().read_bytes()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "2026-11-24" in text and "1e lijn" in text and "Algemeen" in text and "60.0" in text
+    page.goto(f"{web.base}/reports/weekly/?week=2026-W48")
+    page.wait_for_function("window.Chart && Chart.getChart('chart-volume')")
+    assert page.evaluate("Chart.getChart('chart-volume').data.labels.length") == 7
+    assert "15" in page.locator("table.grid tr.total td").nth(1).inner_text()
+    page.screenshot(path=str(ARTIFACTS / "report-weekly.png"), full_page=True)
