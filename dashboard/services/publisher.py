@@ -16,6 +16,7 @@ import logging
 import time
 from datetime import datetime
 
+import redis
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from django.utils import timezone
@@ -226,8 +227,12 @@ class Publisher:
                 await self.tick()
             except Exception:  # a bad round must not stop the wallboards; the next one retries
                 log.exception("live publisher round failed")
-            await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], REFRESH_S)
-            await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
+            try:
+                await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], REFRESH_S)
+                await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
+            except redis.RedisError as error:  # Redis restarting: wait for it, the screens keep their figures
+                log.warning("live publisher waiting for Redis: %s", error)
+                await asyncio.sleep(1)
             wait = MIN_INTERVAL_S - (time.monotonic() - self.last_compute)
             if wait > 0:
                 await asyncio.sleep(wait)

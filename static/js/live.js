@@ -225,10 +225,17 @@
       if (node.dataset.rule === "wait") {
         value.textContent = duration(age);
         var status = "normal";
-        if (node.dataset.target) {
-          var pct = 100 * age / Number(node.dataset.target);
-          status = pct >= 100 ? "critical" : pct >= 80 ? "warning" : "normal";
-          value.textContent = duration(age) + " (" + Math.round(pct) + "% " + LABELS.of_target + ")";
+        if (node.dataset.target !== undefined) {
+          var label = node.querySelector(".kpi-label");
+          if (!since || !Number(node.dataset.target)) {
+            value.textContent = since ? duration(age) : (LABELS.empty || "—");
+            if (label) label.textContent = LABELS.oldest_item;
+          } else {
+            // The same rule as dashboard.metrics.response_status: amber from 80 % of the target, red from 100 %.
+            var pct = 100 * age / Number(node.dataset.target);
+            status = pct >= 100 ? "critical" : pct >= 80 ? "warning" : "normal";
+            if (label) label.textContent = LABELS.oldest_item + " (" + Math.round(pct) + "% " + LABELS.of_target + ")";
+          }
         } else if (node.dataset.thresholds) {
           status = thresholdStatus(since ? age : 0, JSON.parse(node.dataset.thresholds));
         }
