@@ -18,6 +18,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import redis
 from django.db import connection, transaction
 from django.db.models import Q
@@ -187,11 +188,11 @@ def queues_resolve(visits: list[Visit]) -> dict[str, Queue]:
     return queues
 
 
-def agents_resolve(logins: set[str]) -> dict[str, Agent]:
-    """The agents by login id; an agent the ACD names that is not configured yet is created."""
-    agents = {a.login_id: a for a in Agent.objects.filter(login_id__in=logins)}
+def agents_resolve(logins: set[str]) -> dict[str, int]:
+    """The agents' ids by login id; an agent the ACD names that is not configured yet is created."""
+    agents = dict(Agent.objects.filter(login_id__in=logins).values_list("login_id", "id"))
     for login in logins - agents.keys():
-        agents[login], _ = Agent.objects.get_or_create(login_id=login, defaults={"name": login})
+        agents[login] = Agent.objects.get_or_create(login_id=login, defaults={"name": login})[0].id
     return agents
 
 
@@ -237,13 +238,12 @@ def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, no
         Contact,
         ["queue_id", "agent_id", *CONTACT_FIELDS],
         [
-            (queues[v.queue].id, agents[v.agent].id if v.agent else None, *(getattr(v, f) for f in CONTACT_FIELDS))
+            (queues[v.queue].id, agents[v.agent] if v.agent else None, *(getattr(v, f) for f in CONTACT_FIELDS))
             for v in visits
         ],
     )
     if changes is not None:
         queue_ids = {name: q.id for name, q in queues.items()}
-        agent_ids = {login: a.id for login, a in agents.items()}
         rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
         new_by_contact: dict[str, list[Visit]] = defaultdict(list)
         for v in visits:
@@ -255,17 +255,40 @@ def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, no
                 changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
             for visit in new:
                 rule = rules[queues[visit.queue].id]
-                agent_id = agents[visit.agent].id if visit.agent else None
+                agent_id = agents[visit.agent] if visit.agent else None
                 changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=agent_id)
-            changes.contact(contact_id, old, new, queue_ids, agent_ids)
+            changes.contact(contact_id, old, new, queue_ids, agents)
     return len(visits)
+
+
+def _agent_state_events(since: dict[str, datetime | None]):
+    """(agent, id, type, at, payload) of each agent's state events after its ``since`` (all if None).
+
+    On PostgreSQL one join against the agents as a JSON parameter; hundreds of agents in a batch would
+    otherwise make a statement of hundreds of OR-ed conditions.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Event._meta.db_table)
+        rows = [{"agent": a, "since": t.isoformat() if t else "-infinity"} for a, t in since.items()]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.agent, e.id, e.type, e.at, e.payload FROM {table} e "
+                "JOIN jsonb_to_recordset(%s::jsonb) AS a(agent text, since timestamptz) "
+                "ON e.agent = a.agent AND e.at > a.since WHERE e.type = 'agent.state'",
+                [orjson.dumps(rows).decode()],
+            )
+            return cursor.fetchall()
+    condition = Q()
+    for login, t in since.items():
+        condition |= Q(agent=login, at__gt=t) if t else Q(agent=login)
+    return Event.objects.filter(condition, type="agent.state").values_list("agent", "id", "type", "at", "payload")
 
 
 def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | None) -> int:
     """Re-fold each agent's state events from the last span that began before its earliest new event
     (everything before that span cannot change). Returns the number of spans written."""
     agents = agents_resolve(set(agent_first))
-    by_id = {agents[login].id: login for login in agent_first}
+    by_id = {agents[login]: login for login in agent_first}
     anchors: dict[str, AgentStateSpan] = {}
     # The span an earliest new event falls into is the anchor: it keeps its start and state.
     candidates = AgentStateSpan.objects.filter(agent_id__in=by_id).filter(
@@ -276,13 +299,9 @@ def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | 
         login = by_id[span.agent_id]
         if span.start < agent_first[login]:
             anchors[login] = span
-    events_filter = Q()
-    for login in agent_first:
-        anchor = anchors.get(login)
-        events_filter |= Q(agent=login, at__gt=anchor.start) if anchor else Q(agent=login)
     by_agent: dict[str, list[LoggedEvent]] = defaultdict(list)
-    rows = Event.objects.filter(events_filter, type="agent.state").values_list("agent", "id", "type", "at", "payload")
-    for login, *rest in rows:
+    since = {login: anchors[login].start if login in anchors else None for login in agent_first}
+    for login, *rest in _agent_state_events(since):
         by_agent[login].extend(_logged([rest]))
     # Every span from the anchor on has an end after the earliest new event, so it is a candidate.
     AgentStateSpan.objects.filter(
@@ -298,13 +317,13 @@ def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | 
         anchor = anchors.get(login)
         seed = [Span(anchor.state, anchor.reason, anchor.start, anchor.end, pk=anchor.pk)] if anchor else []
         spans = fold_agent_states(by_agent.get(login, []), seed)
-        agent = agents[login]
+        agent_id = agents[login]
         if anchor is not None and spans and spans[0].end != anchor.end:
             anchor_ends[anchor.pk] = spans[0].end
-        written += [(agent.id, s.state, s.reason, s.start, s.end) for s in spans if s.pk is None]
+        written += [(agent_id, s.state, s.reason, s.start, s.end) for s in spans if s.pk is None]
         if changes is not None and spans:
             last = spans[-1]
-            changes.agents.append((agent.id, last.state, last.reason, last.start.timestamp()))
+            changes.agents.append((agent_id, last.state, last.reason, last.start.timestamp()))
     update_column(AgentStateSpan, "end", anchor_ends)
     insert_rows(AgentStateSpan, ["agent_id", "state", "reason", "start", "end"], written)
     return len(written)

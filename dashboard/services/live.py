@@ -24,41 +24,64 @@ from dashboard.models import AgentStateSpan, Contact, Event, Queue
 
 log = logging.getLogger(__name__)
 
-# Sets the waiting members of one contact, unless a later derivation of the same contact got there
-# first (batches may reach Redis in another order than they were committed).
-_CONTACT_SCRIPT = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+# A whole batch's changes in one script call (one round trip, one reply), executed atomically:
+#   counters: HINCRBY each non-zero field, and renew the bucket's expiry;
+#   contacts: set where the contact is now (waiting, talking, callback due) unless a later derivation of
+#             the same contact got there first (batches may reach Redis in another order than they were
+#             committed); same for agents' states;
+#   and raise the "applied" version.
+# It names its keys in ARGV: KCC Live runs on one Redis, not a cluster.
+_APPLY_SCRIPT = """
 local version = tonumber(ARGV[1])
-if current > version then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local i = 4
-for _ = 1, tonumber(ARGV[3]) do
-  if ARGV[i] == 'z' then redis.call('ZREM', ARGV[i + 1], ARGV[i + 2]) else redis.call('HDEL', ARGV[i + 1], ARGV[i + 2]) end
+local version_ttl, minute_ttl, day_ttl = ARGV[2], ARGV[3], ARGV[4]
+local i = 7
+for _ = 1, tonumber(ARGV[6]) do
+  local key, ttl, n = ARGV[i], (ARGV[i + 1] == 'm') and minute_ttl or day_ttl, tonumber(ARGV[i + 2])
   i = i + 3
+  for _ = 1, n do
+    redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  redis.call('EXPIRE', key, ttl)
 end
-local adds = tonumber(ARGV[i])
+local contacts = tonumber(ARGV[i])
 i = i + 1
-for _ = 1, adds do
-  if ARGV[i] == 'z' then
-    redis.call('ZADD', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-  else
-    redis.call('HSET', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
+for _ = 1, contacts do
+  local current = tonumber(redis.call('GET', ARGV[i]) or '-1')
+  local apply = current <= version
+  if apply then redis.call('SET', ARGV[i], version, 'EX', version_ttl) end
+  local removals = tonumber(ARGV[i + 1])
+  i = i + 2
+  for _ = 1, removals do
+    if apply then
+      if ARGV[i] == 'z' then redis.call('ZREM', ARGV[i + 1], ARGV[i + 2]) else redis.call('HDEL', ARGV[i + 1], ARGV[i + 2]) end
+    end
+    i = i + 3
+  end
+  local adds = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, adds do
+    if apply then
+      if ARGV[i] == 'z' then
+        redis.call('ZADD', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+      else
+        redis.call('HSET', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
+      end
+    end
+    i = i + 4
+  end
+end
+local agents = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, agents do
+  local current = tonumber(redis.call('HGET', ARGV[i], 'ver') or '-1')
+  if current <= version then
+    redis.call('HSET', ARGV[i], 'ver', version, 'state', ARGV[i + 1], 'reason', ARGV[i + 2], 'since', ARGV[i + 3])
   end
   i = i + 4
 end
-return 1
-"""
-
-_MAX_SCRIPT = """
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-"""
-
-_AGENT_SCRIPT = """
-local current = tonumber(redis.call('HGET', KEYS[1], 'ver') or '-1')
-if current > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'ver', ARGV[1], 'state', ARGV[2], 'reason', ARGV[3], 'since', ARGV[4])
+local applied = tonumber(redis.call('GET', ARGV[5]) or '0')
+if version > applied then redis.call('SET', ARGV[5], version) end
 return 1
 """
 
@@ -106,20 +129,27 @@ class LiveChanges:
     counters: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     contacts: list[tuple[str, list[tuple], list[tuple]]] = field(default_factory=list)
     agents: list[tuple[int, str, str, float]] = field(default_factory=list)
+    _now: datetime | None = field(default=None, repr=False, compare=False)
 
     def add_counts(
         self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime, agent_id: int | None = None
     ) -> None:
         """Add ``counts`` (negative to remove) to the buckets the contact belongs to: its queue's day,
         quarter-hour and minute, and the day of the agent who answered it."""
-        local_day = offered_at.astimezone(keys.centre_tz()).date()
-        if local_day >= now.astimezone(keys.centre_tz()).date() - timedelta(days=keys.DAYS_KEPT - 1):
-            self.counters[keys.day_key(rule.id, local_day)] += counts
-            self.counters[keys.quarter_key(rule.id, keys.epoch_quarter(offered_at))] += counts
+        if self._now != now:  # a batch has one "now": work out its limits once
+            self._now, tz = now, keys.centre_tz()
+            self._tz = tz
+            self._first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
+            self._minute_cutoff = now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S)
+        local_day = offered_at.astimezone(self._tz).date()
+        counters = self.counters
+        if local_day >= self._first_day:
+            counters[keys.day_key(rule.id, local_day)] += counts
+            counters[keys.quarter_key(rule.id, keys.epoch_quarter(offered_at))] += counts
             if agent_id is not None:
-                self.counters[keys.agent_day_key(agent_id, local_day)] += counts
-        if offered_at >= now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S):
-            self.counters[keys.minute_key(rule.id, keys.epoch_minute(offered_at))] += counts
+                counters[keys.agent_day_key(agent_id, local_day)] += counts
+        if offered_at >= self._minute_cutoff:
+            counters[keys.minute_key(rule.id, keys.epoch_minute(offered_at))] += counts
 
     def contact(
         self, contact_id: str, old: list, new: list, queue_ids: dict[str, int], agent_ids: dict[str, int]
@@ -177,33 +207,36 @@ def live_next_version() -> int:
 
 
 def live_apply(changes: LiveChanges) -> None:
-    """Apply one batch's changes to Redis in one round trip. Never raises: the database is the truth,
+    """Apply one batch's changes to Redis in one script call. Never raises: the database is the truth,
     and a failure marks the live state incomplete so that the next reader rebuilds it from there."""
     try:
         r = keys.client()
-        pipe = r.pipeline(transaction=False)
+        args: list = [
+            changes.version,
+            keys.VERSION_TTL_S,
+            keys.MINUTE_KEY_TTL_S,
+            keys.DAY_KEY_TTL_S,
+            keys.applied_key(),
+        ]
+        counters, touched = [], 0
         for key, delta in changes.counters.items():
-            touched = False
-            for name, value in delta.as_dict().items():
-                if value:
-                    pipe.hincrby(key, name, value)
-                    touched = True
-            if touched:
-                pipe.expire(key, keys.MINUTE_KEY_TTL_S if ":m:" in key else keys.DAY_KEY_TTL_S)
-        contact_script = r.register_script(_CONTACT_SCRIPT)
+            fields = [x for name, value in delta.as_dict().items() if value for x in (name, value)]
+            if fields:
+                counters += [key, "m" if ":m:" in key else "d", len(fields) // 2, *fields]
+                touched += 1
+        args += [touched, *counters]
+        args.append(len(changes.contacts))
         for contact_id, removals, additions in changes.contacts:
-            args: list = [changes.version, keys.VERSION_TTL_S, len(removals)]
+            args += [keys.contact_version_key(contact_id), len(removals)]
             for entry in removals:
                 args.extend(entry)
             args.append(len(additions))
             for entry in additions:
                 args.extend(entry)
-            contact_script(keys=[keys.contact_version_key(contact_id)], args=args, client=pipe)
-        agent_script = r.register_script(_AGENT_SCRIPT)
+        args.append(len(changes.agents))
         for agent_id, state, reason, since in changes.agents:
-            agent_script(keys=[keys.agent_key(agent_id)], args=[changes.version, state, reason, since], client=pipe)
-        r.register_script(_MAX_SCRIPT)(keys=[keys.applied_key()], args=[changes.version], client=pipe)
-        pipe.execute()
+            args += [keys.agent_key(agent_id), state, reason, since]
+        r.register_script(_APPLY_SCRIPT)(keys=[], args=args)
         if changes.version == 0:
             r.delete(keys.loaded_key())
     except redis.RedisError:

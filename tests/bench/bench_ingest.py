@@ -19,26 +19,22 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database  # noqa: E402
+from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database, replicate_agents  # noqa: E402
 
 
-def build_batches(replicas: int, seed: int, batch: int, target_events: int) -> list[bytes]:
+def build_batches(replicas: int, seed: int, batch: int, target_events: int, days: int = 1) -> list[bytes]:
     from django.utils import timezone
 
-    from dashboard.simulator import centre_spec_from_db
     from dashboard.simulator.engine import Simulator
 
-    spec = centre_spec_from_db()
-    agents = [replace(a, login_id=f"{a.login_id}-{i}") for i in range(replicas) for a in spec.agents]
-    spec = replace(spec, agents=agents)
+    spec = replicate_agents(replicas)
     tz = spec.tz
     start = timezone.make_aware(
-        datetime.combine(timezone.now().astimezone(tz).date() - timedelta(days=1), datetime.min.time()), tz
+        datetime.combine(timezone.now().astimezone(tz).date() - timedelta(days=days), datetime.min.time()), tz
     )
     sim = Simulator(spec, seed, start)
     events: list[dict] = []
@@ -78,8 +74,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--servers", type=int, default=2, help="daphne processes")
-    parser.add_argument("--clients", type=int, default=4, help="client threads posting batches")
-    parser.add_argument("--replicas", type=int, default=12, help="copies of the demo centre's agents")
+    parser.add_argument(
+        "--clients", type=int, default=2, help="client threads posting batches (one per daphne process is fastest)"
+    )
+    parser.add_argument("--replicas", type=int, default=24, help="copies of the demo centre's agents")
     parser.add_argument("--target-events", type=int, default=1_200_000)
     parser.add_argument("--base-port", type=int, default=8700)
     args = parser.parse_args()

@@ -22,12 +22,11 @@ import sys
 import time
 import urllib.request
 from bisect import bisect_right
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database  # noqa: E402
+from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database, replicate_agents  # noqa: E402
 
 SEQ = re.compile(r'"seq":(\d+)')
 VERSION = re.compile(r'"live_version":(\d+)')
@@ -150,7 +149,6 @@ def main() -> None:
     from dashboard.services.demo import demo_config_load
     from dashboard.services.events import events_ingest
     from dashboard.services.sources import source_token_create
-    from dashboard.simulator import centre_spec_from_db
     from dashboard.simulator.engine import Simulator
 
     call_command("migrate", verbosity=0)
@@ -164,9 +162,8 @@ def main() -> None:
     display.save()
 
     # Today's events: the morning so far goes in directly (a warm centre), the rest through the API.
-    spec = centre_spec_from_db()
     # A centre twice the demo's size (every agent twice): enough events for a minute at 200/s.
-    spec = replace(spec, agents=[replace(a, login_id=f"{a.login_id}-{i}") for i in range(2) for a in spec.agents])
+    spec = replicate_agents(2)
     now = timezone.now().astimezone(spec.tz)
     midnight = datetime.combine(now.date(), datetime.min.time(), spec.tz)
     sim = Simulator(spec, 7, midnight)

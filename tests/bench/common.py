@@ -40,3 +40,25 @@ def django_setup(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+
+
+def replicate_agents(replicas: int):
+    """A bigger centre of the demo's shape: every agent ``replicas`` times (``<login>-<n>``), configured in
+    the database like the original (team, skills), as a real centre's agents are. Returns the spec the
+    simulator takes."""
+    from dataclasses import replace
+
+    from dashboard.models import Agent
+    from dashboard.simulator import centre_spec_from_db
+
+    copies = set()
+    for agent in list(Agent.objects.prefetch_related("skills")):
+        skills = list(agent.skills.all())
+        for n in range(replicas):
+            copy, _ = Agent.objects.get_or_create(
+                login_id=f"{agent.login_id}-{n}", defaults={"name": f"{agent.name} {n}", "team": agent.team}
+            )
+            copy.skills.set(skills)
+            copies.add(copy.login_id)
+    spec = centre_spec_from_db()
+    return replace(spec, agents=[a for a in spec.agents if a.login_id in copies])
