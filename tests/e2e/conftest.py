@@ -124,3 +124,26 @@ def browser():
         # the one teardown closes: close it here, or the test database cannot be dropped.
         connections.close_all()
         b.close()
+
+
+PASSWORD = "secret-pw-123"
+
+
+def login_page(browser, base: str, *, username: str, role: str, next_path: str, teams=(), **page_options):
+    """A browser page logged in through the login form as a new user with ``role``."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, role=role, teams=list(teams))
+    # daphne checks passwords with the production hashers (the tests' own process uses a fast one)
+    hasher = PBKDF2PasswordHasher()
+    get_user_model().objects.filter(pk=user.pk).update(password=hasher.encode(PASSWORD, hasher.salt()))
+    page = browser.new_page(locale="en-GB", **page_options)
+    page.goto(f"{base}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{base}{next_path}")
+    return page

@@ -4,13 +4,10 @@ import json
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
 from dashboard.models import KPI, Display
 from dashboard.services.sources import source_token_create
-from tests.e2e.conftest import ARTIFACTS
-from tests.factories import AgentFactory, QueueFactory, TeamFactory, UserFactory
+from tests.e2e.conftest import ARTIFACTS, login_page
+from tests.factories import AgentFactory, QueueFactory, TeamFactory
 
 
 def post_events(base: str, token: str, events: list[dict]) -> dict:
@@ -111,18 +108,18 @@ def test_wall_screen_follows_events_and_survives_a_daphne_restart(stack, browser
 
 def test_supervisor_sees_agents_charts_and_acknowledges_an_alert(stack, browser):
     team, queue = centre()
-    user = UserFactory(username="sup", role="supervisor", teams=[team])
-    # daphne runs with the production hashers (the tests' own process uses a fast one)
-    password = PBKDF2PasswordHasher().encode("secret-pw-123", PBKDF2PasswordHasher().salt())
-    get_user_model().objects.filter(pk=user.pk).update(password=password)
     KPI.objects.create(code="waiting", scope="queue", target=0, warning=1, critical=3, higher_is_better=False)
     _source, token, _ = source_token_create(name="acd")
 
-    page = browser.new_page(viewport={"width": 1600, "height": 1100}, locale="en-GB")
-    page.goto(f"{stack.base}/accounts/login/?next=/supervisor/")
-    page.fill("#id_username", "sup")
-    page.fill("#id_password", "secret-pw-123")
-    page.click("button[type=submit]")
+    page = login_page(
+        browser,
+        stack.base,
+        username="sup",
+        role="supervisor",
+        next_path="/supervisor/",
+        teams=[team],
+        viewport={"width": 1600, "height": 1100},
+    )
     page.wait_for_selector("#agents tbody tr[data-agent='ann']")
 
     post_events(

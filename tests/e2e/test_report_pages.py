@@ -7,15 +7,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from pypdf import PdfReader
 
 from dashboard.models import Contact
 from dashboard.periods import day_bounds
 from dashboard.services.intervals import intervals_aggregate
-from tests.e2e.conftest import ARTIFACTS, Stack
-from tests.factories import QueueFactory, TeamFactory, UserFactory
+from tests.e2e.conftest import ARTIFACTS, Stack, login_page
+from tests.factories import QueueFactory, TeamFactory
 
 TZ = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 11, 24)
@@ -48,16 +46,15 @@ def _day_of_contacts():
 
 
 def login(browser, base: str):
-    user = UserFactory(username="manager-e2e", role="manager")
-    password = PBKDF2PasswordHasher().encode("secret-pw-123", PBKDF2PasswordHasher().salt())
-    get_user_model().objects.filter(pk=user.pk).update(password=password)
-    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-GB", accept_downloads=True)
-    page.goto(f"{base}/accounts/login/?next=/reports/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "secret-pw-123")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{base}/reports/")
-    return page
+    return login_page(
+        browser,
+        base,
+        username="manager-e2e",
+        role="manager",
+        next_path="/reports/",
+        viewport={"width": 1400, "height": 1100},
+        accept_downloads=True,
+    )
 
 
 def test_manager_reads_prints_and_downloads_a_report(web, browser):

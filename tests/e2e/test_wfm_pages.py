@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from dashboard import erlang
 from dashboard.periods import day_bounds
 from dashboard.services.intervals import intervals_aggregate
-from tests.e2e.conftest import ARTIFACTS, Stack
+from tests.e2e.conftest import ARTIFACTS, Stack, login_page
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
 
@@ -27,16 +27,15 @@ def web(transactional_db):
 
 
 def login(browser, base: str, role: str = "wfm"):
-    user = UserFactory(username=f"planner-{role}", role=role)
-    password = PBKDF2PasswordHasher().encode("secret-pw-123", PBKDF2PasswordHasher().salt())
-    get_user_model().objects.filter(pk=user.pk).update(password=password)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB", accept_downloads=True)
-    page.goto(f"{base}/accounts/login/?next=/wfm/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", "secret-pw-123")
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{base}/wfm/")
-    return page
+    return login_page(
+        browser,
+        base,
+        username=f"planner-{role}",
+        role=role,
+        next_path="/wfm/",
+        viewport={"width": 1400, "height": 1000},
+        accept_downloads=True,
+    )
 
 
 def set_slider(page, name: str, value) -> None:
