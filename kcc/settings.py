@@ -96,6 +96,9 @@ LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")
 # group_send costs time per member and silently drops messages for a client whose queue is full).
 # Every message carries a sequence number per scope, so a client that misses one sees the gap and asks
 # for a fresh snapshot: nothing is lost silently.
+# A KPI must stay over its threshold this long before the live publisher raises an alert.
+KCC_ALERT_HOLD_S = env.float("KCC_ALERT_HOLD_S", default=30.0)
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

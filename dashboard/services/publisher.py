@@ -18,6 +18,7 @@ from datetime import datetime
 
 import redis
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -116,10 +117,21 @@ def _crossings(snapshot: dict) -> list[dict]:
     return found
 
 
-def alerts_evaluate(snapshot: dict, now: datetime) -> bool:
-    """Open an alert for each KPI that crossed a threshold, raise its level when it worsens, and clear
-    the alerts whose KPI recovered. Returns whether anything changed."""
+def alerts_evaluate(snapshot: dict, now: datetime, *, since: dict | None = None, hold_s: float = 0.0) -> bool:
+    """Open an alert for each KPI that has been over a threshold for ``hold_s`` seconds, raise its level
+    when it worsens, and clear the alerts whose KPI recovered. Returns whether anything changed.
+
+    ``since`` (kept by the caller between rounds) remembers when each crossing was first seen: a KPI
+    that is over its threshold for a moment only — a burst replayed by a backfill or an import, a
+    flapping figure — raises no alert (as monitoring systems' "for" duration).
+    """
     crossings = {(c["scope"], c["kpi"]): c for c in _crossings(snapshot)}
+    if since is not None:
+        for key in list(since):
+            if key not in crossings:
+                del since[key]
+        for key in crossings:
+            since.setdefault(key, now)
     open_alerts = {(a.scope, a.kpi): a for a in Alert.objects.filter(cleared_at=None)}
     changed = False
     for key, alert in open_alerts.items():
@@ -133,7 +145,8 @@ def alerts_evaluate(snapshot: dict, now: datetime) -> bool:
             alert.save(update_fields=["level", "value", "threshold"])
             changed = True
     for key, c in crossings.items():
-        if key not in open_alerts:
+        held = since is None or (now - since[key]).total_seconds() >= hold_s
+        if key not in open_alerts and held:
             Alert.objects.create(
                 scope=c["scope"],
                 scope_name=c["scope_name"],
@@ -186,6 +199,7 @@ class Publisher:
         self.sent_hash: dict[tuple[str, str], str] = {}
         self.last_compute = 0.0
         self.last_intervals = float("-inf")
+        self.crossing_since: dict[tuple[str, str], datetime] = {}
 
     def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
@@ -195,7 +209,7 @@ class Publisher:
         snapshot = live_snapshot(now=now, intervals=with_intervals)
         if with_intervals:
             self.last_intervals = time.monotonic()
-        alerts_evaluate(snapshot, now)
+        alerts_evaluate(snapshot, now, since=self.crossing_since, hold_s=settings.KCC_ALERT_HOLD_S)
         messages = scope_messages(snapshot, alerts_by_team(now))
         changed = []
         for key, (scope, data) in messages.items():

@@ -58,6 +58,7 @@ class Stack:
             "KCC_LIVE_KEY_PREFIX": settings.LIVE_KEY_PREFIX,
             "DJANGO_SETTINGS_MODULE": "kcc.settings",
             "LOG_LEVEL": "WARNING",
+            "KCC_ALERT_HOLD_S": "2",
         }
         self.daphne = self.publisher = None
         self.base = f"http://127.0.0.1:{self.port}"
