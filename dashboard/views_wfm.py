@@ -20,7 +20,6 @@ from dashboard.api.views_wfm import ExportSerializer, ForecastBuildSerializer, S
 from dashboard.models_wfm import IntervalExport
 from dashboard.permissions import can_use_wfm
 from dashboard.selectors.wfm import (
-    StaffingQuery,
     forecast_accuracy,
     forecast_day,
     interval_export_estimate,
@@ -172,19 +171,8 @@ def staffing(request):
     serializer = StaffingQuerySerializer(data={k: v for k, v in params.items() if v})
     result, error = None, None
     if serializer.is_valid():
-        p = serializer.validated_data
         try:
-            result = staffing_day(
-                StaffingQuery(
-                    day=p["day"],
-                    queue=p.get("queue"),
-                    team=p.get("team"),
-                    length=int(p["length"]),
-                    patience_s=p.get("patience_s"),
-                    max_occupancy=p["max_occupancy"],
-                    tolerance=p["tolerance"],
-                )
-            )
+            result = staffing_day(serializer.staffing_query())
         except ValueError as exc:
             error = str(exc)
     else:

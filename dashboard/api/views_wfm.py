@@ -362,6 +362,18 @@ class StaffingQuerySerializer(FilterSerializer, StaffingParamsSerializer):
         help_text="Share of the required agents within which an interval is neither under- nor over-staffed.",
     )
 
+    def staffing_query(self) -> StaffingQuery:
+        d = self.validated_data
+        return StaffingQuery(
+            day=d["day"],
+            queue=d.get("queue"),
+            team=d.get("team"),
+            length=int(d["length"]),
+            patience_s=d.get("patience_s"),
+            max_occupancy=d["max_occupancy"],
+            tolerance=d["tolerance"],
+        )
+
 
 class StaffingView(WfmAPIView):
     @extend_schema(
@@ -380,17 +392,9 @@ class StaffingView(WfmAPIView):
         tags=["wfm"],
     )
     def get(self, request):
-        p = _query(StaffingQuerySerializer, request)
-        query = _call(
-            StaffingQuery,
-            day=p["day"],
-            queue=p.get("queue"),
-            team=p.get("team"),
-            length=int(p["length"]),
-            patience_s=p.get("patience_s"),
-            max_occupancy=p["max_occupancy"],
-            tolerance=p["tolerance"],
-        )
+        serializer = StaffingQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        query = _call(serializer.staffing_query)
         return Response(_call(wfm_selectors.staffing_day, query))
 
 
