@@ -28,12 +28,10 @@ from dashboard.broadcast import notify_changed
 from dashboard.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.eventschema import MAX_BATCH, EventError, ValidEvent, validate_event
 from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
-from dashboard.services.bulk import insert_rows, update_column
+from dashboard.services.bulk import CHUNK, insert_rows, update_column
 from dashboard.services.live import LiveChanges, QueueRule, live_apply, live_next_version, visit_counts
 
 log = logging.getLogger(__name__)
-
-CHUNK = 500  # rows per statement: well under SQLite's limit on bound parameters
 
 
 @dataclass
