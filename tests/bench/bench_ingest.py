@@ -15,7 +15,6 @@ import os
 import queue
 import resource
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -23,7 +22,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database, replicate_agents  # noqa: E402
+from tests.bench.common import (  # noqa: E402
+    bench_environment,
+    django_setup,
+    recreate_database,
+    replicate_agents,
+    start_servers,
+)
 
 
 def build_batches(replicas: int, seed: int, batch: int, target_events: int, days: int = 1) -> list[bytes]:
@@ -44,29 +49,6 @@ def build_batches(replicas: int, seed: int, batch: int, target_events: int, days
         t = min(t + timedelta(hours=1), now)
         events.extend(sim.run_until(t))
     return [json.dumps(events[i : i + batch]).encode() for i in range(0, len(events), batch)]
-
-
-def start_servers(env: dict[str, str], ports: list[int]) -> list[subprocess.Popen]:
-    daphne = str(Path(sys.executable).with_name("daphne"))
-    procs = [
-        subprocess.Popen(
-            [daphne, "-v", "0", "-b", "127.0.0.1", "-p", str(p), "kcc.asgi:application"], cwd=ROOT, env=env
-        )
-        for p in ports
-    ]
-    for port in ports:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/api/v1/live/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne on port {port} did not start") from None
-                time.sleep(0.2)
-    return procs
 
 
 def main() -> None:

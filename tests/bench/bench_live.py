@@ -26,7 +26,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.common import ROOT, bench_environment, django_setup, recreate_database, replicate_agents  # noqa: E402
+from tests.bench.common import (
+    ROOT,
+    bench_environment,
+    django_setup,
+    recreate_database,
+    replicate_agents,
+    start_servers,
+)  # noqa: E402
 
 SEQ = re.compile(r'"seq":(\d+)')
 VERSION = re.compile(r'"live_version":(\d+)')
@@ -50,20 +57,6 @@ def cpu_s(pid: int) -> float:
 
 def start(cmd: list[str], env: dict) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_http(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer") from None
-            time.sleep(0.2)
 
 
 class Client:
@@ -184,14 +177,8 @@ def main() -> None:
     ]
 
     ports = [args.base_port + i for i in range(args.servers)]
-    daphne = str(Path(sys.executable).with_name("daphne"))
-    servers = [
-        start([daphne, "-v", "0", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=2048", "kcc.asgi:application"], env)
-        for p in ports
-    ]
+    servers = start_servers(env, ports)
     publisher = start([sys.executable, "manage.py", "publish_live"], env)
-    for p in ports:
-        wait_http(f"http://127.0.0.1:{p}/accounts/login/")
     time.sleep(2)
     rss_before = sum(rss_kb(s.pid) for s in servers)
 

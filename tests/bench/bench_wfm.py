@@ -23,8 +23,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.bench.bench_ingest import start_servers  # noqa: E402
-from tests.bench.common import bench_environment, django_setup, recreate_database  # noqa: E402
+from tests.bench.common import (  # noqa: E402
+    bench_environment,
+    django_setup,
+    recreate_database,
+    start_servers,  # noqa: E402
+)
 
 QUEUES = 50
 INTERVALS = 96

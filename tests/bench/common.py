@@ -62,3 +62,34 @@ def replicate_agents(replicas: int):
             copies.add(copy.login_id)
     spec = centre_spec_from_db()
     return replace(spec, agents=[a for a in spec.agents if a.login_id in copies])
+
+
+def start_servers(env: dict[str, str], ports: list[int]):
+    """daphne processes on ``ports`` (a large listen backlog: bursts of connects), once they answer."""
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    daphne = str(Path(sys.executable).with_name("daphne"))
+    procs = [
+        subprocess.Popen(
+            [daphne, "-v", "0", "-e", f"tcp:port={p}:interface=127.0.0.1:backlog=2048", "kcc.asgi:application"],
+            cwd=ROOT,
+            env=env,
+        )
+        for p in ports
+    ]
+    for port in ports:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2).read()
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne on port {port} did not start") from None
+                time.sleep(0.2)
+    return procs
