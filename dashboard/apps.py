@@ -8,4 +8,9 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from dashboard import signals  # noqa: F401
+        # Signal receivers and Celery tasks register themselves on import: every process (web, worker, beat,
+        # commands) imports them here, once the models are loaded.
+        from dashboard.intervals import tasks as intervals_tasks  # noqa: F401
+        from dashboard.live import signals, tasks  # noqa: F401
+        from dashboard.reports import tasks as reports_tasks  # noqa: F401
+        from dashboard.wfm import tasks as wfm_tasks  # noqa: F401

@@ -64,7 +64,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dashboard.context_processors.roles",
+                "dashboard.core.context_processors.roles",
             ],
         },
     },
@@ -191,7 +191,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "dashboard.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "dashboard.core.errors.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

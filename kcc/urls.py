@@ -3,18 +3,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dashboard import views
+from dashboard.ingest import urls as ingest_urls
+from dashboard.live import urls as live_urls
+from dashboard.reports import urls as reports_urls
+from dashboard.wfm import urls as wfm_urls
+
+api_urlpatterns = (
+    ingest_urls.api_urlpatterns + live_urls.api_urlpatterns + reports_urls.api_urlpatterns + wfm_urls.api_urlpatterns
+)
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("", include("dashboard.urls_live")),
-    path("reports/", include("dashboard.urls_reports")),
-    path("wfm/", include("dashboard.urls_wfm")),
-    path("api/v1/", include("dashboard.api.urls")),
+    path("", include(live_urls.urlpatterns)),
+    path("reports/", include(reports_urls.urlpatterns)),
+    path("wfm/", include(wfm_urls.urlpatterns)),
+    path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from dashboard import livekeys
+from dashboard.live import keys as livekeys
 
 
 def pytest_configure(config):

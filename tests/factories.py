@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from dashboard import models
+from dashboard.core import models
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

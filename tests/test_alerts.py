@@ -4,11 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.models import KPI, Alert
-from dashboard.selectors.live import live_snapshot
-from dashboard.services.alerts import AlertError, alert_acknowledge
-from dashboard.services.events import events_ingest
-from dashboard.services.publisher import alerts_evaluate
+from dashboard.core.models import KPI
+from dashboard.ingest.services import events_ingest
+from dashboard.live.alerts import AlertError, alert_acknowledge
+from dashboard.live.models import Alert
+from dashboard.live.publisher import alerts_evaluate
+from dashboard.live.selectors import live_snapshot
 from tests.factories import QueueFactory, SourceFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from dashboard.models import Contact, Event
+from dashboard.core.models import Contact, Event
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

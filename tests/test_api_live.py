@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dashboard.services.events import events_ingest
+from dashboard.ingest.services import events_ingest
 from tests.factories import QueueFactory, SourceFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ import redis
 from celery import Celery
 from django.conf import settings
 
-from dashboard.periods import day_bounds, local_date
+from dashboard.core.periods import day_bounds, local_date
 
 ROOT = Path(__file__).resolve().parents[1]
 VISIBILITY_S = 3

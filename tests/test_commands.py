@@ -9,9 +9,9 @@ import redis
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from dashboard.models import Contact, Event
-from dashboard.services.events import events_ingest
-from dashboard.services.users import demo_users_ensure
+from dashboard.core.models import Contact, Event
+from dashboard.core.services import demo_users_ensure
+from dashboard.ingest.services import events_ingest
 from kcc.embedded_redis import ensure_running
 from tests.factories import SourceFactory, TeamFactory
 

@@ -8,9 +8,9 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from dashboard.models import Display
-from dashboard.services.events import events_ingest
-from dashboard.services.publisher import Publisher
+from dashboard.ingest.services import events_ingest
+from dashboard.live.models import Display
+from dashboard.live.publisher import Publisher
 from kcc.asgi import application
 from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory, UserFactory
 
@@ -167,7 +167,7 @@ async def database_sync(fn, *args, **kwargs):
 
 
 def test_envelope_shape():
-    from dashboard.broadcast import envelope
+    from dashboard.live.broadcast import envelope
 
     body = json.loads(envelope("snapshot", "all", 7, {"x": 1}))
     assert set(body) == {"type", "v", "seq", "ts", "scope", "data"} and body["seq"] == 7

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.derive import LoggedEvent, fold_agent_states, fold_contact
+from dashboard.ingest.derive import LoggedEvent, fold_agent_states, fold_contact
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dashboard import erlang
-from dashboard.erlang import (
+from dashboard.core import erlang
+from dashboard.core.erlang import (
     erlang_a_performance,
     erlang_b,
     erlang_c,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.eventschema import EventError, validate_event
+from dashboard.ingest.schema import FieldError, validate_event
 
 AT = "2026-11-26T09:30:00+01:00"
 
@@ -46,7 +46,7 @@ def ev(**fields):
     ],
 )
 def test_rejections_name_the_field(raw, field, words):
-    with pytest.raises(EventError) as caught:
+    with pytest.raises(FieldError) as caught:
         validate_event(raw)
     assert caught.value.field == field
     assert words in str(caught.value)

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from dashboard.models import Contact, Event, Queue
-from dashboard.models_reports import QueueInterval
-from dashboard.selectors.reports import Scope, report_api
-from dashboard.services.imports import IMPORT_COLUMNS, contacts_import_csv
+from dashboard.core.models import Contact, Event, Queue
+from dashboard.ingest.imports import IMPORT_COLUMNS, contacts_import_csv
+from dashboard.intervals.models import QueueInterval
+from dashboard.reports.selectors import Scope, report_api
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.models import Agent, AgentStateSpan, Contact, Event, Queue
-from dashboard.selectors.live import live_snapshot, live_snapshot_from_db
-from dashboard.services.events import events_ingest
-from dashboard.services.live import live_rebuild
-from dashboard.services.rebuild import state_rebuild
+from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue
+from dashboard.ingest.rebuild import state_rebuild
+from dashboard.ingest.services import events_ingest
+from dashboard.live.selectors import live_snapshot, live_snapshot_from_db
+from dashboard.live.services import live_rebuild
 from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +208,7 @@ def test_rebuild_from_the_log_equals_live_processing(centre):
 
 
 def test_lost_live_state_is_rebuilt_on_read(centre):
-    from dashboard import livekeys
+    from dashboard.live import keys as livekeys
 
     events_ingest(source=centre, events=scenario(), now=NOW)
     live = live_snapshot(now=NOW)

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.metrics import Counts
-from dashboard.models import AgentStateSpan, ClosedDay, Contact, Event, OpeningHours
-from dashboard.models_reports import QUEUE_INTERVAL_COUNTS, IntervalWatermark, QueueInterval, TeamInterval
-from dashboard.periods import day_bounds, floor_interval, rollup_start
-from dashboard.selectors.intervals import interval_rows, team_interval_rows
-from dashboard.services.events import events_ingest
-from dashboard.services.intervals import intervals_aggregate, intervals_update
-from dashboard.services.live import QueueRule, visit_counts
+from dashboard.core.metrics import Counts
+from dashboard.core.models import AgentStateSpan, ClosedDay, Contact, Event, OpeningHours
+from dashboard.core.periods import day_bounds, floor_interval, rollup_start
+from dashboard.ingest.services import events_ingest
+from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS, IntervalWatermark, QueueInterval, TeamInterval
+from dashboard.intervals.selectors import interval_rows, team_interval_rows
+from dashboard.intervals.services import intervals_aggregate, intervals_update
+from dashboard.live.rules import QueueRule, visit_counts
 from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_rollup_keeps_the_two_fall_back_hours_apart():
     assert rollup_start(second, 30) == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
     india = ZoneInfo("Asia/Kolkata")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("dashboard.periods.centre_tz", lambda: india)
+        mp.setattr("dashboard.core.periods.centre_tz", lambda: india)
         at = datetime(2026, 1, 1, 10, 45, tzinfo=india).astimezone(UTC)
         assert rollup_start(at, 60) == datetime(2026, 1, 1, 10, 0, tzinfo=india)
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.metrics import (
+from dashboard.core.metrics import (
     SL_ANSWERED_OVER_ANSWERED,
     SL_ANSWERED_OVER_ANSWERED_AND_LATE_ABANDONED,
     SL_ANSWERED_OVER_OFFERED,

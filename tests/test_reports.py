@@ -3,6 +3,7 @@ report API's fields, filters and totals; weekly sums; DST days; stored reports, 
 the PDF's text; the pages and the beat schedule."""
 
 import io
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,20 +13,23 @@ from django.core import mail
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from dashboard.metrics import Counts
-from dashboard.models import KPI, Contact
-from dashboard.models_reports import QueueInterval, Report, ReportSubscription
-from dashboard.periods import day_bounds
-from dashboard.selectors.intervals import interval_rows
-from dashboard.selectors.live import live_snapshot
-from dashboard.selectors.reports import Scope, report_api, report_page
-from dashboard.services.demo import demo_config_load
-from dashboard.services.events import events_ingest
-from dashboard.services.intervals import intervals_aggregate, intervals_update
-from dashboard.services.live import live_rebuild
-from dashboard.services.report_pdf import report_pdf
-from dashboard.services.reports import report_build, report_compute, reports_build_due
-from dashboard.simulator import Simulator, centre_spec_from_db
+from dashboard.core.metrics import Counts
+from dashboard.core.models import KPI, Contact
+from dashboard.core.periods import day_bounds
+from dashboard.ingest.services import events_ingest
+from dashboard.intervals.models import QueueInterval
+from dashboard.intervals.selectors import interval_rows
+from dashboard.intervals.services import intervals_aggregate, intervals_update
+from dashboard.live.selectors import live_snapshot
+from dashboard.live.services import live_rebuild
+from dashboard.reports.models import Report, ReportSubscription
+from dashboard.reports.pdf import report_pdf
+from dashboard.reports.selectors import Scope, report_api, report_page
+from dashboard.reports.services import report_build, report_compute, reports_build_due
+from dashboard.simulator.demo import demo_config_load
+from dashboard.simulator.engine import Simulator
+from dashboard.simulator.spec import centre_spec_from_db
+from kcc.celery import app as celery_app
 from tests.factories import QueueFactory, SourceFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -295,16 +299,19 @@ def test_pages_for_managers(two_teams):
 
 def test_beat_schedule_declares_the_report_tasks_once():
     schedule = settings.CELERY_BEAT_SCHEDULE
+    declared = Counter(entry["task"] for entry in schedule.values())
+    for name in ("intervals_aggregate", "reports_daily_build", "reports_weekly_build"):
+        assert declared[f"dashboard.tasks.{name}"] == 1, (
+            f"{name} is scheduled {declared[f'dashboard.tasks.{name}']} times"
+        )
     tasks = {entry["task"]: entry for entry in schedule.values()}
     assert tasks["dashboard.tasks.intervals_aggregate"]["schedule"] == 60.0
     assert tasks["dashboard.tasks.reports_daily_build"]["schedule"] <= 300
-    assert "dashboard.tasks.reports_weekly_build" in tasks
     for name in ("intervals_aggregate", "reports_daily_build", "reports_weekly_build"):
         entry = tasks[f"dashboard.tasks.{name}"]
         assert entry["options"]["expires"] < entry["schedule"]
-    from dashboard import tasks as task_module
-
+    registered = celery_app.tasks
     for name in ("intervals_aggregate", "intervals_reaggregate", "reports_daily_build", "reports_weekly_build"):
-        task = getattr(task_module, name)
+        task = registered[f"dashboard.tasks.{name}"]
         assert task.acks_late and task.reject_on_worker_lost and task.time_limit
     assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")

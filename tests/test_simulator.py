@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.simulator import AgentSpec, CentreSpec, QueueSpec, Simulator, generate
+from dashboard.simulator.engine import AgentSpec, CentreSpec, QueueSpec, Simulator, generate
 
 TZ = ZoneInfo("Europe/Amsterdam")
 MONDAY = datetime(2025, 3, 3, tzinfo=TZ)
@@ -181,10 +181,10 @@ def test_every_event_has_the_fields_the_ingest_takes(tuesday):
 
 
 def test_the_ingest_validation_accepts_every_event(tuesday):
-    from dashboard.eventschema import validate_event
+    from dashboard.ingest.schema import validate_event
 
     for e in tuesday:
-        validate_event(e)  # raises EventError naming the field
+        validate_event(e)  # raises FieldError naming the field
 
 
 def test_events_are_in_time_order_within_the_window(tuesday):
@@ -403,9 +403,9 @@ def test_a_centre_open_around_the_clock_and_a_dst_change_work():
 
 @pytest.mark.django_db
 def test_demo_config_load_is_idempotent():
-    from dashboard.models import KPI, Agent, Queue
-    from dashboard.services.demo import demo_config_load
-    from dashboard.simulator import centre_spec_from_db
+    from dashboard.core.models import KPI, Agent, Queue
+    from dashboard.simulator.demo import demo_config_load
+    from dashboard.simulator.spec import centre_spec_from_db
 
     first = demo_config_load()
     assert first["created"]["queues"] == first["queues"] >= 6

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
-from dashboard import erlang
-from dashboard.models_reports import QueueInterval, TeamInterval
-from dashboard.periods import day_bounds, interval_starts
-from dashboard.selectors.wfm import staffing_mark
+from dashboard.core import erlang
+from dashboard.core.periods import day_bounds, interval_starts
+from dashboard.intervals.models import QueueInterval, TeamInterval
+from dashboard.wfm.selectors import staffing_mark
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,14 +19,14 @@ from django.test import override_settings
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from dashboard.api.views_wfm import _async_chunks
-from dashboard.models import Contact
-from dashboard.models_reports import QUEUE_INTERVAL_COUNTS, QueueInterval
-from dashboard.models_wfm import IntervalExport
-from dashboard.periods import day_bounds, interval_starts
-from dashboard.selectors.wfm import EXPORT_COLUMNS, ExportQuery, interval_export_batches
-from dashboard.services.intervals import intervals_aggregate
-from dashboard.services.wfm_export import csv_chunks, interval_export_run
+from dashboard.core.models import Contact
+from dashboard.core.periods import day_bounds, interval_starts
+from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS, QueueInterval
+from dashboard.intervals.services import intervals_aggregate
+from dashboard.wfm.api import _async_chunks
+from dashboard.wfm.models import IntervalExport
+from dashboard.wfm.selectors import EXPORT_COLUMNS, ExportQuery, interval_export_batches
+from dashboard.wfm.services.export import csv_chunks, interval_export_run
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from dashboard import erlang
-from dashboard.models import ClosedDay
-from dashboard.models_reports import QueueInterval
-from dashboard.models_wfm import ForecastEvent, ForecastInterval
-from dashboard.periods import day_bounds, interval_starts
-from dashboard.selectors.wfm import forecast_accuracy, forecast_day
-from dashboard.services.forecast import forecast_build, forecast_import
+from dashboard.core import erlang
+from dashboard.core.models import ClosedDay
+from dashboard.core.periods import day_bounds, interval_starts
+from dashboard.intervals.models import QueueInterval
+from dashboard.wfm.models import ForecastEvent, ForecastInterval
+from dashboard.wfm.selectors import forecast_accuracy, forecast_day
+from dashboard.wfm.services.forecast import forecast_build, forecast_import
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from dashboard.models import Agent, ClosedDay, Line, Queue
+from dashboard.core.models import Agent, ClosedDay, Line, Queue
 from dashboard.simulator.engine import AgentSpec, CentreSpec, QueueSpec
 
 

@@ -71,8 +71,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from dashboard.services.demo import demo_config_load
-    from dashboard.services.sources import source_token_create
+    from dashboard.ingest.sources import source_token_create
+    from dashboard.simulator.demo import demo_config_load
 
     demo_config_load()
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
@@ -148,7 +148,7 @@ def main() -> None:
 
     from django.utils import timezone
 
-    from dashboard.selectors.live import live_snapshot, live_snapshot_from_db
+    from dashboard.live.selectors import live_snapshot, live_snapshot_from_db
 
     now = timezone.now()
     agree = live_snapshot(now=now) == live_snapshot_from_db(now=now)

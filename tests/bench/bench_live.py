@@ -138,10 +138,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from dashboard.models import Channel, Display, Queue, Team
-    from dashboard.services.demo import demo_config_load
-    from dashboard.services.events import events_ingest
-    from dashboard.services.sources import source_token_create
+    from dashboard.core.models import Channel, Queue, Team
+    from dashboard.ingest.services import events_ingest
+    from dashboard.ingest.sources import source_token_create
+    from dashboard.live.models import Display
+    from dashboard.simulator.demo import demo_config_load
     from dashboard.simulator.engine import Simulator
 
     call_command("migrate", verbosity=0)

@@ -37,7 +37,7 @@ def build_centre(voice_agents: int, chat_agents: int, email_agents: int) -> None
     """20 queues in 5 regions: two voice queues (one overflowing into the other), chat and e-mail."""
     from datetime import time as clock
 
-    from dashboard.models import Agent, OpeningHours, Queue, Team
+    from dashboard.core.models import Agent, OpeningHours, Queue, Team
 
     customer = [(d, clock(8), clock(20)) for d in range(5)] + [(5, clock(9), clock(17))]
     office = [(d, clock(8), clock(17, 30)) for d in range(5)]
@@ -66,12 +66,13 @@ def build_centre(voice_agents: int, chat_agents: int, email_agents: int) -> None
 
 def load(days: int, seed: int, first_day: date) -> dict:
     """Simulate ``days`` local days from ``first_day`` and bulk-insert their contacts and spans."""
-    from dashboard.derive import LoggedEvent, Span, fold_agent_states, fold_contact
-    from dashboard.models import Agent, AgentStateSpan, Contact, Queue
-    from dashboard.periods import day_bounds
-    from dashboard.services.bulk import insert_rows
-    from dashboard.services.events import CONTACT_FIELDS
-    from dashboard.simulator import Simulator, centre_spec_from_db
+    from dashboard.core.bulk import insert_rows
+    from dashboard.core.models import Agent, AgentStateSpan, Contact, Queue
+    from dashboard.core.periods import day_bounds
+    from dashboard.ingest.derive import LoggedEvent, Span, fold_agent_states, fold_contact
+    from dashboard.ingest.services import CONTACT_FIELDS
+    from dashboard.simulator.engine import Simulator
+    from dashboard.simulator.spec import centre_spec_from_db
 
     spec = centre_spec_from_db()
     queues = dict(Queue.objects.values_list("name", "id"))
@@ -135,13 +136,14 @@ def measure(first_day: date, days: int) -> dict:
 
     _reset_peak_rss()
 
-    from dashboard.models import Event
-    from dashboard.models_reports import IntervalWatermark, QueueInterval, Report, TeamInterval
-    from dashboard.periods import day_bounds
-    from dashboard.services.events import events_ingest
-    from dashboard.services.imports import _source
-    from dashboard.services.intervals import intervals_aggregate, intervals_update
-    from dashboard.services.reports import reports_build_range
+    from dashboard.core.models import Event
+    from dashboard.core.periods import day_bounds
+    from dashboard.ingest.imports import _source
+    from dashboard.ingest.services import events_ingest
+    from dashboard.intervals.models import IntervalWatermark, QueueInterval, TeamInterval
+    from dashboard.intervals.services import intervals_aggregate, intervals_update
+    from dashboard.reports.models import Report
+    from dashboard.reports.services import reports_build_range
 
     last_day = first_day + timedelta(days=days - 1)
     start, end = day_bounds(first_day)[0], day_bounds(last_day)[1]

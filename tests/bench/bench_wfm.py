@@ -43,7 +43,7 @@ def day_profile(quarter: int) -> float:
 
 
 def bench_required_agents(rounds: int) -> None:
-    from dashboard import erlang
+    from dashboard.core import erlang
 
     rng = random.Random(7)
     queues = [(rng.uniform(20, 160), rng.uniform(150, 420), rng.choice([20, 30, 45])) for _ in range(QUEUES)]
@@ -72,9 +72,9 @@ def bench_required_agents(rounds: int) -> None:
 
 
 def fill_interval_store(days: int, first_day: date) -> int:
-    from dashboard.models import Queue, Team
-    from dashboard.models_reports import QueueInterval
-    from dashboard.periods import day_bounds, interval_starts
+    from dashboard.core.models import Queue, Team
+    from dashboard.core.periods import day_bounds, interval_starts
+    from dashboard.intervals.models import QueueInterval
 
     teams = [Team.objects.get_or_create(name=f"Bench team {i}")[0] for i in range(5)]
     queues = [

@@ -48,8 +48,8 @@ def replicate_agents(replicas: int):
     simulator takes."""
     from dataclasses import replace
 
-    from dashboard.models import Agent
-    from dashboard.simulator import centre_spec_from_db
+    from dashboard.core.models import Agent
+    from dashboard.simulator.spec import centre_spec_from_db
 
     copies = set()
     for agent in list(Agent.objects.prefetch_related("skills")):

@@ -4,8 +4,9 @@ import json
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from dashboard.models import KPI, Display
-from dashboard.services.sources import source_token_create
+from dashboard.core.models import KPI
+from dashboard.ingest.sources import source_token_create
+from dashboard.live.models import Display
 from tests.e2e.conftest import ARTIFACTS, login_page
 from tests.factories import AgentFactory, QueueFactory, TeamFactory
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from dashboard.models import Contact
-from dashboard.periods import day_bounds
-from dashboard.services.intervals import intervals_aggregate
+from dashboard.core.models import Contact
+from dashboard.core.periods import day_bounds
+from dashboard.intervals.services import intervals_aggregate
 from tests.e2e.conftest import ARTIFACTS, Stack, login_page
 from tests.factories import QueueFactory, TeamFactory
 

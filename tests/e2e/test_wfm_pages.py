@@ -11,9 +11,9 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dashboard import erlang
-from dashboard.periods import day_bounds
-from dashboard.services.intervals import intervals_aggregate
+from dashboard.core import erlang
+from dashboard.core.periods import day_bounds
+from dashboard.intervals.services import intervals_aggregate
 from tests.e2e.conftest import ARTIFACTS, Stack, login_page
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
@@ -184,8 +184,8 @@ def test_background_export_through_a_real_celery_worker(transactional_db):
         assert status["rows_done"] == status["rows_total"] == 2 * quarters
         body = b"".join(client.get(status["download_url"]).streaming_content).decode()
         assert len(list(csv.DictReader(io.StringIO(body)))) == 2 * quarters
-        from dashboard.models_wfm import IntervalExport
-        from dashboard.services.wfm_export import export_dir
+        from dashboard.wfm.models import IntervalExport
+        from dashboard.wfm.services.export import export_dir
 
         (export_dir() / IntervalExport.objects.get(pk=export_id).file_name).unlink()
     finally:

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboard.periods import day_bounds, floor_interval, local_date
-from dashboard.services.intervals import intervals_aggregate
-from dashboard.services.reports import reports_build_range
+from dashboard.core.periods import day_bounds, floor_interval, local_date
+from dashboard.intervals.services import intervals_aggregate
+from dashboard.reports.services import reports_build_range
 
 
 class Command(BaseCommand):

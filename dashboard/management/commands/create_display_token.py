@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.models import Display
-from dashboard.scopes import ScopeError, parse_scope
+from dashboard.live.models import Display
+from dashboard.live.scopes import ScopeError, parse_scope
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from dashboard.services.sources import source_token_create
+from dashboard.ingest.sources import source_token_create
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.importers.anonymous_bank import SERVICES, TEAM, Conversion, bank_rows, queue_name
-from dashboard.models import Queue, Team
-from dashboard.services.imports import IMPORT_COLUMNS, contacts_import
+from dashboard.core.models import Queue, Team
+from dashboard.ingest.importers.anonymous_bank import SERVICES, TEAM, Conversion, bank_rows, queue_name
+from dashboard.ingest.imports import IMPORT_COLUMNS, contacts_import
 
 
 class Command(BaseCommand):

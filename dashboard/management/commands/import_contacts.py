@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.services.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
+from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from dashboard.services.demo import demo_config_load
-from dashboard.services.users import demo_users_ensure
+from dashboard.core.services import demo_users_ensure
+from dashboard.simulator.demo import demo_config_load
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from dashboard.services.publisher import Publisher
+from dashboard.live.publisher import Publisher
 
 
 class Command(BaseCommand):

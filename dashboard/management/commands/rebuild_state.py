@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from dashboard.services.live import live_rebuild
-from dashboard.services.rebuild import state_rebuild
+from dashboard.ingest.rebuild import state_rebuild
+from dashboard.live.services import live_rebuild
 
 
 class Command(BaseCommand):

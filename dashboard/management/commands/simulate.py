@@ -15,11 +15,12 @@ from datetime import datetime, time, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboard.eventschema import MAX_BATCH
-from dashboard.models import Queue, Source
-from dashboard.services.demo import demo_config_load
-from dashboard.services.events import events_ingest
-from dashboard.simulator import Simulator, centre_spec_from_db
+from dashboard.core.models import Queue, Source
+from dashboard.ingest.schema import MAX_BATCH
+from dashboard.ingest.services import events_ingest
+from dashboard.simulator.demo import demo_config_load
+from dashboard.simulator.engine import Simulator
+from dashboard.simulator.spec import centre_spec_from_db
 
 TICK_S = 0.5  # real-time mode: how often the simulated clock is advanced and its events sent
 PROGRESS_EVERY_S = 3.0

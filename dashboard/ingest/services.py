@@ -1,0 +1,362 @@
+"""Event ingest: the one way events enter KCC Live (API, importers and the simulator all call it).
+
+1. Each event is validated on its own; a rejection names the field.
+2. Valid events are appended to the log, idempotently on (source, event id): a resent id is a duplicate.
+3. The contacts and agents the new events touch are derived again from their whole log (contacts) or
+   from the last state before the new events (agents), under a per-contact / per-agent lock, so
+   out-of-order and duplicated events give the same result as a rebuild from the log.
+4. The live state in Redis moves by what changed (see ``dashboard.services.live``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+import redis
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard.core.bulk import CHUNK, insert_rows, update_column
+from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
+from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
+from dashboard.ingest.schema import MAX_BATCH, FieldError, ValidEvent, validate_event
+from dashboard.live.broadcast import notify_changed
+from dashboard.live.rules import LiveChanges, QueueRule, visit_counts
+from dashboard.live.services import live_apply, live_next_version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    """Per event (in the order given): ``{"index", "id", "status", "field"?, "reason"?}``."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    live_version: int | None = None  # the live-state version that holds this batch (None: nothing new)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for r in self.results if r["status"] == status)
+
+    @property
+    def accepted(self) -> int:
+        return self._count("accepted")
+
+    @property
+    def duplicates(self) -> int:
+        return self._count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self._count("rejected")
+
+
+def events_ingest(*, source: Source, events: list[Any], now: datetime | None = None) -> IngestResult:
+    """Validate, log and apply a batch of events from ``source``; see the module docstring."""
+    if len(events) > MAX_BATCH:
+        raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
+    received_at = now or timezone.now()
+    results: list[dict[str, Any] | None] = [None] * len(events)
+    valid: list[tuple[int, ValidEvent]] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(events):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            event = validate_event(raw)
+        except FieldError as error:
+            results[index] = {
+                "index": index,
+                "id": raw_id if isinstance(raw_id, (str, int)) else None,
+                "status": "rejected",
+                "field": error.field,
+                "reason": str(error),
+            }
+            continue
+        if event.event_id in first_index:
+            results[index] = {
+                "index": index,
+                "id": event.event_id,
+                "status": "duplicate",
+                "reason": f"id {event.event_id!r} already appears at index {first_index[event.event_id]} of this batch",
+            }
+            continue
+        first_index[event.event_id] = index
+        valid.append((index, event))
+
+    live_version = None
+    if valid:
+        with transaction.atomic():
+            inserted = _log_append(source, [e for _, e in valid], received_at)
+            new_events = [e for _, e in valid if e.event_id in inserted]
+            if new_events:
+                # Applied while this batch's contacts and agents are locked and before commit, so a
+                # rebuild of the live state (which locks the log) sees each batch either wholly in the
+                # database it reads or wholly after its own write: never half, never twice.
+                changes = state_apply(new_events, now=received_at)
+                live_apply(changes)
+                live_version = changes.version
+                transaction.on_commit(_notify_publisher)
+        for index, event in valid:
+            if event.event_id in inserted:
+                results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
+            else:
+                results[index] = {
+                    "index": index,
+                    "id": event.event_id,
+                    "status": "duplicate",
+                    "reason": f"id {event.event_id!r} was received from {source.name} before",
+                }
+    return IngestResult(results=results, live_version=live_version)
+
+
+def _notify_publisher() -> None:
+    try:
+        notify_changed("events")
+    except redis.RedisError:
+        log.warning("could not notify the live publisher; it refreshes on its own within seconds")
+
+
+EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "payload", "received_at"]
+
+
+def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> set[str]:
+    """Append to the log; returns the ids that were new (the rest were sent before)."""
+    rows = [(source.id, e.event_id, e.type, e.at, e.contact_id, e.agent, e.payload, received_at) for e in events]
+    return set(
+        insert_rows(Event, EVENT_COLUMNS, rows, ignore_conflicts_on=["source_id", "event_id"], returning="event_id")
+    )
+
+
+def _lock(names: list[str]) -> None:
+    """Serialise derivations of the same contacts and agents across processes (PostgreSQL; SQLite's
+    IMMEDIATE transactions are serial already). Locks are taken in one order, so no deadlock."""
+    if connection.vendor != "postgresql" or not names:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(n, 0) AS h "
+            "FROM unnest(%s::text[]) AS n ORDER BY 1) AS locks",
+            [names],
+        )
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def state_apply(new_events: list[ValidEvent], *, now: datetime) -> LiveChanges:
+    """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
+    transaction) and return the live-state changes to apply after commit."""
+    contact_ids = sorted({e.contact_id for e in new_events if e.contact_id is not None})
+    agent_first: dict[str, datetime] = {}
+    for e in new_events:
+        if e.type == "agent.state":
+            agent_first[e.agent] = min(e.at, agent_first.get(e.agent, e.at))
+    _lock([f"c:{c}" for c in contact_ids] + [f"a:{a}" for a in sorted(agent_first)])
+    changes = LiveChanges(version=live_next_version())
+    if contact_ids:
+        contacts_rederive(contact_ids, changes=changes, now=now)
+    if agent_first:
+        agents_rederive(agent_first, changes=changes)
+    return changes
+
+
+def _logged(rows) -> list[LoggedEvent]:
+    return [
+        LoggedEvent(seq=pk, type=kind, at=at, payload=payload if isinstance(payload, dict) else json.loads(payload))
+        for pk, kind, at, payload in rows
+    ]
+
+
+def queues_resolve(visits: list[Visit]) -> dict[str, Queue]:
+    """The queues the visits name; a queue the ACD names that is not configured yet is created with
+    default targets (from the visit's channel), so that no valid event is lost."""
+    names = {v.queue for v in visits}
+    queues = {q.name: q for q in Queue.objects.filter(name__in=names)}
+    for visit in visits:
+        if visit.queue not in queues:
+            queues[visit.queue], _ = Queue.objects.get_or_create(name=visit.queue, defaults={"channel": visit.channel})
+    return queues
+
+
+def agents_resolve(logins: set[str]) -> dict[str, int]:
+    """The agents' ids by login id; an agent the ACD names that is not configured yet is created."""
+    agents = dict(Agent.objects.filter(login_id__in=logins).values_list("login_id", "id"))
+    for login in logins - agents.keys():
+        agents[login] = Agent.objects.get_or_create(login_id=login, defaults={"name": login})[0].id
+    return agents
+
+
+CONTACT_FIELDS = [f.name for f in Contact._meta.concrete_fields if f.name not in ("id", "queue", "agent")]
+# What the live-state difference needs of a stored visit.
+STORED_VISIT_FIELDS = [
+    "contact_id",
+    "seq",
+    "queue_id",
+    "offered_at",
+    "answered_at",
+    "abandoned_at",
+    "ended_at",
+    "transferred_at",
+    "talk_s",
+    "hold_s",
+    "acw_s",
+    "callback_promised_by",
+    "callback_completed_at",
+    "agent_id",
+]
+
+
+def _contact_events(contact_ids: list[str]):
+    """(contact_id, id, type, at, payload) of every logged event of these contacts."""
+    if connection.vendor == "postgresql":  # one array parameter instead of an IN list per 500 ids
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)", [contact_ids]
+            )
+            return cursor.fetchall()
+    rows = []
+    for ids in _chunks(contact_ids):
+        rows += Event.objects.filter(contact_id__in=ids).values_list("contact_id", "id", "type", "at", "payload")
+    return rows
+
+
+def _contacts_delete(contact_ids: list[str], *, returning: bool) -> list[SimpleNamespace]:
+    """Delete the stored visits of these contacts; with ``returning``, give back what the live-state
+    difference needs of them (one statement on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Contact._meta.db_table)
+        # The stored names are the column names (a foreign key's column is <name>_id).
+        tail = f" RETURNING {', '.join(map(connection.ops.quote_name, STORED_VISIT_FIELDS))}" if returning else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE contact_id = ANY(%s){tail}", [contact_ids])
+            return (
+                [SimpleNamespace(**dict(zip(STORED_VISIT_FIELDS, row, strict=True))) for row in cursor.fetchall()]
+                if returning
+                else []
+            )
+    old = []
+    for ids in _chunks(contact_ids):
+        if returning:
+            old += [
+                SimpleNamespace(**row)
+                for row in Contact.objects.filter(contact_id__in=ids).values(*STORED_VISIT_FIELDS)
+            ]
+        Contact.objects.filter(contact_id__in=ids).delete()
+    return old
+
+
+def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, now: datetime) -> int:
+    """Fold the whole log of each contact again and replace its stored visits. Returns the number of
+    visits written. With ``changes``, records the live-state difference between before and after."""
+    by_contact: dict[str, list[LoggedEvent]] = defaultdict(list)
+    for contact_id, *rest in _contact_events(contact_ids):
+        by_contact[contact_id].extend(_logged([rest]))
+    visits = [v for contact_id in contact_ids for v in fold_contact(contact_id, by_contact.get(contact_id, []))]
+    queues = queues_resolve(visits)
+    agents = agents_resolve({v.agent for v in visits if v.agent})
+    old_by_contact: dict[str, list[SimpleNamespace]] = defaultdict(list)
+    for row in _contacts_delete(contact_ids, returning=changes is not None):
+        old_by_contact[row.contact_id].append(row)
+    insert_rows(
+        Contact,
+        ["queue_id", "agent_id", *CONTACT_FIELDS],
+        [
+            (queues[v.queue].id, agents[v.agent] if v.agent else None, *(getattr(v, f) for f in CONTACT_FIELDS))
+            for v in visits
+        ],
+    )
+    if changes is not None:
+        queue_ids = {name: q.id for name, q in queues.items()}
+        rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
+        new_by_contact: dict[str, list[Visit]] = defaultdict(list)
+        for v in visits:
+            new_by_contact[v.contact_id].append(v)
+        for contact_id in contact_ids:
+            old, new = old_by_contact.get(contact_id, []), new_by_contact.get(contact_id, [])
+            for visit in old:
+                rule = rules[visit.queue_id]
+                changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
+            for visit in new:
+                rule = rules[queues[visit.queue].id]
+                agent_id = agents[visit.agent] if visit.agent else None
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=agent_id)
+            changes.contact(contact_id, old, new, queue_ids, agents)
+    return len(visits)
+
+
+def _agent_state_events(since: dict[str, datetime | None]):
+    """(agent, id, type, at, payload) of each agent's state events after its ``since`` (all if None).
+
+    On PostgreSQL one join against the agents as a JSON parameter; hundreds of agents in a batch would
+    otherwise make a statement of hundreds of OR-ed conditions.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Event._meta.db_table)
+        rows = [{"agent": a, "since": t.isoformat() if t else "-infinity"} for a, t in since.items()]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.agent, e.id, e.type, e.at, e.payload FROM {table} e "
+                "JOIN jsonb_to_recordset(%s::jsonb) AS a(agent text, since timestamptz) "
+                "ON e.agent = a.agent AND e.at > a.since WHERE e.type = 'agent.state'",
+                [orjson.dumps(rows).decode()],
+            )
+            return cursor.fetchall()
+    condition = Q()
+    for login, t in since.items():
+        condition |= Q(agent=login, at__gt=t) if t else Q(agent=login)
+    return Event.objects.filter(condition, type="agent.state").values_list("agent", "id", "type", "at", "payload")
+
+
+def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | None) -> int:
+    """Re-fold each agent's state events from the last span that began before its earliest new event
+    (everything before that span cannot change). Returns the number of spans written."""
+    agents = agents_resolve(set(agent_first))
+    by_id = {agents[login]: login for login in agent_first}
+    anchors: dict[str, AgentStateSpan] = {}
+    # The span an earliest new event falls into is the anchor: it keeps its start and state.
+    candidates = AgentStateSpan.objects.filter(agent_id__in=by_id).filter(
+        Q(end=None) | Q(end__gte=min(agent_first.values()))
+    )
+    candidates = list(candidates.order_by("start"))
+    for span in candidates:
+        login = by_id[span.agent_id]
+        if span.start < agent_first[login]:
+            anchors[login] = span
+    by_agent: dict[str, list[LoggedEvent]] = defaultdict(list)
+    since = {login: anchors[login].start if login in anchors else None for login in agent_first}
+    for login, *rest in _agent_state_events(since):
+        by_agent[login].extend(_logged([rest]))
+    # Every span from the anchor on has an end after the earliest new event, so it is a candidate.
+    AgentStateSpan.objects.filter(
+        pk__in=[
+            span.pk
+            for span in candidates
+            if anchors.get(by_id[span.agent_id]) is None or span.start > anchors[by_id[span.agent_id]].start
+        ]
+    ).delete()
+    written: list[tuple] = []
+    anchor_ends: dict[int, datetime | None] = {}
+    for login in agent_first:
+        anchor = anchors.get(login)
+        seed = [Span(anchor.state, anchor.reason, anchor.start, anchor.end, pk=anchor.pk)] if anchor else []
+        spans = fold_agent_states(by_agent.get(login, []), seed)
+        agent_id = agents[login]
+        if anchor is not None and spans and spans[0].end != anchor.end:
+            anchor_ends[anchor.pk] = spans[0].end
+        written += [(agent_id, s.state, s.reason, s.start, s.end) for s in spans if s.pk is None]
+        if changes is not None and spans:
+            last = spans[-1]
+            changes.agents.append((agent_id, last.state, last.reason, last.start.timestamp()))
+    update_column(AgentStateSpan, "end", anchor_ends)
+    insert_rows(AgentStateSpan, ["agent_id", "state", "reason", "start", "end"], written)
+    return len(written)

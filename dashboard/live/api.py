@@ -1,0 +1,53 @@
+"""The live API: the snapshot and the acknowledgement of alerts (thin adapters)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dashboard.core.errors import ErrorSerializer
+from dashboard.core.permissions import has_any_role, visible_team_ids
+from dashboard.live.alerts import AlertError, alert_acknowledge
+from dashboard.live.selectors import live_snapshot
+
+
+class LiveView(APIView):
+    @extend_schema(
+        operation_id="live_snapshot",
+        summary="The live snapshot per queue, team and channel",
+        description=(
+            "Current contacts waiting and longest wait, agents by state, and the counters and KPIs of today "
+            "(since local midnight) and of the last 30 minutes, each computed by the metrics module. "
+            "Supervisors see their teams' queues and teams only; managers, WFM and admins see everything, "
+            "including the channel and centre totals (`channels`, `all`)."
+        ),
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The snapshot."), 403: ErrorSerializer},
+        tags=["live"],
+    )
+    def get(self, request):
+        if not has_any_role(request.user):
+            raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
+        return Response(live_snapshot(team_ids=visible_team_ids(request.user)))
+
+
+class AlertAckView(APIView):
+    @extend_schema(
+        operation_id="alert_acknowledge",
+        summary="Acknowledge an alert",
+        description="One supervisor acknowledges; every supervisor of the team sees who did, live.",
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        tags=["live"],
+    )
+    def post(self, request, pk: int):
+        if not has_any_role(request.user):
+            raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
+        try:
+            alert = alert_acknowledge(alert_id=pk, user=request.user)
+        except AlertError as error:
+            return Response({"error": str(error)}, status=error.status)
+        return Response(
+            {"id": alert.id, "acknowledged_by": request.user.get_username(), "acknowledged_at": alert.acknowledged_at}
+        )

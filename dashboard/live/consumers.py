@@ -1,0 +1,82 @@
+"""The live websocket: authenticate, check the scope, join its groups, send the latest snapshot, forward.
+
+Protocol (JSON): the client connects to ``/ws/live/?scopes=team:3,queue:7`` (optionally ``&intervals=1``
+for today's quarter-hours, ``&display=<token>`` for a wall screen), or sends
+``{"type": "subscribe", "scope": "team:3", "intervals": true}`` later; ``{"type": "resync"}`` asks for
+the latest envelope of every subscribed scope again (after a gap in ``seq`` or a reconnect).
+Close codes: 4401 not authenticated, 4403 a scope this user or screen may not see, 4400 a malformed scope.
+No rules and no database access per message: permissions are settled once, on connect and subscribe.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from dashboard.core.permissions import visible_team_ids
+from dashboard.live import broadcast
+from dashboard.live.scopes import Scope, ScopeError, display_allows, parse_scope, scope_allowed
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_REQUEST = 4400
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.subscriptions: set[tuple[Scope, str]] = set()
+        await self.accept()  # accept first, so that the close code reaches the browser
+        user, display = self.scope.get("user"), self.scope.get("display")
+        if display is None and not (user and user.is_authenticated):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.display_scopes = display.scope_list() if display else None
+        self.team_ids = None if display else await sync_to_async(visible_team_ids)(user)
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        intervals = query.get("intervals", ["0"])[0] in ("1", "true")
+        for text in ",".join(query.get("scopes", [])).split(","):
+            if text.strip() and not await self.subscribe(text, intervals=intervals):
+                return
+
+    async def subscribe(self, text: str, *, intervals: bool = False) -> bool:
+        try:
+            scope = parse_scope(text)
+        except ScopeError:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return False
+        if self.display_scopes is not None:
+            allowed = display_allows(self.display_scopes, scope)
+        else:
+            allowed = await sync_to_async(scope_allowed)(scope, self.team_ids)
+        if not allowed:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return False
+        for kind in ("snapshot", "intervals") if intervals else ("snapshot",):
+            await self.channel_layer.group_add(broadcast.group_name(scope, kind), self.channel_name)
+            self.subscriptions.add((scope, kind))
+            await self.send_latest(scope, kind)
+        return True
+
+    async def send_latest(self, scope: Scope, kind: str) -> None:
+        text = await sync_to_async(broadcast.latest)(scope, kind)
+        if text is not None:
+            await self.send(text_data=text)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "subscribe":
+            await self.subscribe(str(content.get("scope", "")), intervals=bool(content.get("intervals")))
+        elif kind == "resync":
+            for scope, what in sorted(self.subscriptions, key=lambda s: (s[0].name, s[1])):
+                await self.send_latest(scope, what)
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def disconnect(self, code):
+        for scope, kind in getattr(self, "subscriptions", ()):
+            await self.channel_layer.group_discard(broadcast.group_name(scope, kind), self.channel_name)
+
+    async def live_message(self, event):
+        await self.send(text_data=event["text"])

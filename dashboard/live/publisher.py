@@ -1,0 +1,251 @@
+"""The live publisher: computes every scope's snapshot once from the live state and pushes what changed.
+
+One process runs it (``manage.py publish_live``, in the Procfile). It wakes when an ingest batch commits
+(or every few seconds, as time itself moves the figures: the 30-minute window rolls, callbacks fall due),
+computes the snapshot of the whole centre from Redis in one round trip, splits it into scope messages and
+sends only those whose content changed — at most one per scope and kind every ``MIN_INTERVAL_S``. It
+also evaluates the KPI thresholds and keeps the alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from datetime import datetime
+
+import redis
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from dashboard.live import broadcast, keys
+from dashboard.live.models import Alert
+from dashboard.live.scopes import Scope
+from dashboard.live.selectors import kpi_values, live_snapshot
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL_S = 0.25  # at most one message per scope and kind this often
+INTERVALS_EVERY_S = 1.0  # today's quarter-hours (the charts) are recomputed at most this often
+REFRESH_S = 5.0  # recompute at least this often: time moves figures without events
+ALERT_LIST_LIMIT = 20
+
+TILE_TODAY = (
+    "offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold", "handled",
+    "transferred_out", "callbacks_requested", "callbacks_kept_on_time", "service_level", "asa_s", "aht_s",
+    "abandon_rate",
+)  # fmt: skip
+TILE_WINDOW = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate")
+TILE_KEYS = (
+    "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
+    "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
+    "response_target_s",
+)  # fmt: skip
+
+
+def tile(scope: dict) -> dict:
+    """The part of a scope's snapshot a wallboard tile shows (kept small: it goes to every screen)."""
+    out = {k: scope[k] for k in TILE_KEYS if k in scope}
+    # Only what is not normal (the page takes normal as the default), and only the thresholds the page
+    # needs itself: the longest wait ticks in the browser.
+    out["status"] = {k: v for k, v in scope.get("status", {}).items() if v != "normal"}
+    if "longest_wait" in scope.get("thresholds", {}):
+        out["thresholds"] = {"longest_wait": scope["thresholds"]["longest_wait"]}
+    out["agents"] = {k: v for k, v in scope["agents"].items() if k != "logged_out"}
+    out["today"] = {k: scope["today"][k] for k in TILE_TODAY}
+    out["last_30m"] = {k: scope["last_30m"][k] for k in TILE_WINDOW}
+    return out
+
+
+def scope_messages(snapshot: dict, alerts_by_team: dict[int, list[dict]]) -> dict[tuple[str, str], tuple[Scope, dict]]:
+    """Split the centre's snapshot into the messages of every scope: {(scope, kind): (Scope, data)}."""
+    queues = {q["id"]: q for q in snapshot["queues"]}
+    stamp = {"generated_at": snapshot["generated_at"], "today": snapshot["today"], "time_zone": snapshot["time_zone"]}
+    out: dict[tuple[str, str], tuple[Scope, dict]] = {}
+
+    def put(scope: Scope, total: dict, tiles: list[dict], extra: dict | None = None) -> None:
+        data = {**stamp, "scope": scope.name, "name": total["name"], "total": tile(total), "tiles": tiles}
+        data.update(extra or {})
+        out[(scope.name, "snapshot")] = (scope, data)
+        if "intervals" in total:
+            out[(scope.name, "intervals")] = (scope, {**stamp, "scope": scope.name, "intervals": total["intervals"]})
+
+    put(Scope("all"), snapshot["all"], [tile(q) for q in snapshot["queues"]])
+    for team in snapshot["teams"]:
+        put(
+            Scope("team", str(team["id"])),
+            team,
+            [tile(queues[i]) for i in team["queue_ids"]],
+            {"agents": team["agent_list"], "alerts": alerts_by_team.get(team["id"], [])},
+        )
+    for q in snapshot["queues"]:
+        put(Scope("queue", str(q["id"])), q, [tile(q)])
+    for channel in snapshot["channels"]:
+        put(Scope("channel", channel["channel"]), channel, [tile(queues[i]) for i in channel["queue_ids"]])
+    return out
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+
+def _crossings(snapshot: dict) -> list[dict]:
+    """Every KPI of a queue or team that is not normal now, with its value and the threshold crossed."""
+    found = []
+    for kind, items in (("queue", snapshot["queues"]), ("team", snapshot["teams"])):
+        for item in items:
+            values = kpi_values(item)
+            for code, status in item["status"].items():
+                threshold = item["thresholds"].get(code, {}).get(status)
+                if status == "normal" or threshold is None:
+                    continue
+                found.append(
+                    {
+                        "scope": f"{kind}:{item['id']}",
+                        "scope_name": item["name"],
+                        "team_id": item["id"] if kind == "team" else item["team_id"],
+                        "kpi": code,
+                        "level": status,
+                        "value": values.get(code),
+                        "threshold": threshold,
+                    }
+                )
+    return found
+
+
+def alerts_evaluate(snapshot: dict, now: datetime, *, since: dict | None = None, hold_s: float = 0.0) -> bool:
+    """Open an alert for each KPI that has been over a threshold for ``hold_s`` seconds, raise its level
+    when it worsens, and clear the alerts whose KPI recovered. Returns whether anything changed.
+
+    ``since`` (kept by the caller between rounds) remembers when each crossing was first seen: a KPI
+    that is over its threshold for a moment only — a burst replayed by a backfill or an import, a
+    flapping figure — raises no alert (as monitoring systems' "for" duration).
+    """
+    crossings = {(c["scope"], c["kpi"]): c for c in _crossings(snapshot)}
+    if since is not None:
+        for key in list(since):
+            if key not in crossings:
+                del since[key]
+        for key in crossings:
+            since.setdefault(key, now)
+    open_alerts = {(a.scope, a.kpi): a for a in Alert.objects.filter(cleared_at=None)}
+    changed = False
+    for key, alert in open_alerts.items():
+        crossing = crossings.get(key)
+        if crossing is None:
+            alert.cleared_at = now
+            alert.save(update_fields=["cleared_at"])
+            changed = True
+        elif crossing["level"] != alert.level:
+            alert.level, alert.value, alert.threshold = crossing["level"], crossing["value"], crossing["threshold"]
+            alert.save(update_fields=["level", "value", "threshold"])
+            changed = True
+    for key, c in crossings.items():
+        held = since is None or (now - since[key]).total_seconds() >= hold_s
+        if key not in open_alerts and held:
+            Alert.objects.create(
+                scope=c["scope"],
+                scope_name=c["scope_name"],
+                team_id=c["team_id"],
+                kpi=c["kpi"],
+                level=c["level"],
+                value=c["value"],
+                threshold=c["threshold"],
+                raised_at=now,
+            )
+            changed = True
+    return changed
+
+
+def alerts_by_team(now: datetime) -> dict[int, list[dict]]:
+    """Per team, today's alerts that are open or not yet acknowledged (newest first)."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    out: dict[int, list[dict]] = {}
+    recent = Alert.objects.filter(raised_at__gte=start).exclude(cleared_at__isnull=False, acknowledged_at__isnull=False)
+    for a in recent.select_related("acknowledged_by").order_by("-raised_at")[: ALERT_LIST_LIMIT * 10]:
+        if a.team_id is None:
+            continue
+        rows = out.setdefault(a.team_id, [])
+        if len(rows) < ALERT_LIST_LIMIT:
+            rows.append(
+                {
+                    "id": a.id,
+                    "scope": a.scope,
+                    "name": a.scope_name,
+                    "kpi": a.kpi,
+                    "level": a.level,
+                    "value": a.value,
+                    "threshold": a.threshold,
+                    "raised_at": a.raised_at.isoformat(),
+                    "cleared_at": a.cleared_at.isoformat() if a.cleared_at else None,
+                    "acknowledged_by": a.acknowledged_by.get_username() if a.acknowledged_by else None,
+                    "acknowledged_at": a.acknowledged_at.isoformat() if a.acknowledged_at else None,
+                }
+            )
+    return out
+
+
+# --- the loop -------------------------------------------------------------------------------------
+
+
+class Publisher:
+    """Computes and sends; keeps the hash of what each scope last got, to send only changes."""
+
+    def __init__(self):
+        self.sent_hash: dict[tuple[str, str], str] = {}
+        self.last_compute = 0.0
+        self.last_intervals = float("-inf")
+        self.crossing_since: dict[tuple[str, str], datetime] = {}
+
+    def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
+        """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
+        now = now or timezone.now()
+        applied = int(keys.client().get(keys.applied_key()) or 0)  # read first: the snapshot holds at least this
+        with_intervals = time.monotonic() - self.last_intervals >= INTERVALS_EVERY_S
+        snapshot = live_snapshot(now=now, intervals=with_intervals)
+        if with_intervals:
+            self.last_intervals = time.monotonic()
+        alerts_evaluate(snapshot, now, since=self.crossing_since, hold_s=settings.KCC_ALERT_HOLD_S)
+        messages = scope_messages(snapshot, alerts_by_team(now))
+        changed = []
+        for key, (scope, data) in messages.items():
+            body = {k: v for k, v in data.items() if k != "generated_at"}
+            data["live_version"] = applied
+            digest = hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=16).hexdigest()
+            if self.sent_hash.get(key) != digest:
+                self.sent_hash[key] = digest
+                changed.append((scope, key[1], data))
+        return broadcast.prepare(changed)
+
+    async def tick(self) -> int:
+        """Compute and send once (used by the loop and by tests). Returns the number of messages sent."""
+        self.last_compute = time.monotonic()  # the interval between rounds counts from their starts
+        prepared = await sync_to_async(self._compute_in_thread, thread_sensitive=True)()
+        await broadcast.send(prepared)
+        return len(prepared)
+
+    def _compute_in_thread(self) -> list[tuple[str, str]]:
+        close_old_connections()
+        return self.compute()
+
+    async def run(self, *, stop: asyncio.Event | None = None) -> None:
+        """Wake on changes (or every REFRESH_S), never more often than MIN_INTERVAL_S."""
+        r = keys.client()
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:  # a bad round must not stop the wallboards; the next one retries
+                log.exception("live publisher round failed")
+            try:
+                await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], REFRESH_S)
+                await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
+            except redis.RedisError as error:  # Redis restarting: wait for it, the screens keep their figures
+                log.warning("live publisher waiting for Redis: %s", error)
+                await asyncio.sleep(1)
+            wait = MIN_INTERVAL_S - (time.monotonic() - self.last_compute)
+            if wait > 0:
+                await asyncio.sleep(wait)

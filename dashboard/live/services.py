@@ -1,0 +1,220 @@
+"""Writes to the live state in Redis: per queue today's and the last minutes' counters, the contacts
+waiting, and each agent's current state.
+
+Ingest hands over the contacts' visits as they were before and after a batch; the counters move by the
+difference, so a duplicate or late event changes exactly what it should and nothing else. The live state
+can always be rebuilt from the database (``live_rebuild``): it is a cache of what the database holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import redis
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dashboard.core.models import AgentStateSpan, Contact, Event, Queue
+from dashboard.live import keys
+from dashboard.live.rules import LiveChanges, QueueRule, callback_pending, talking, visit_counts, waiting_member
+
+log = logging.getLogger(__name__)
+
+# A whole batch's changes in one script call (one round trip, one reply), executed atomically:
+#   counters: HINCRBY each non-zero field, and renew the bucket's expiry;
+#   contacts: set where the contact is now (waiting, talking, callback due) unless a later derivation of
+#             the same contact got there first (batches may reach Redis in another order than they were
+#             committed); same for agents' states;
+#   and raise the "applied" version.
+# It names its keys in ARGV: KCC Live runs on one Redis, not a cluster.
+_APPLY_SCRIPT = """
+local version = tonumber(ARGV[1])
+local version_ttl, minute_ttl, day_ttl = ARGV[2], ARGV[3], ARGV[4]
+local i = 7
+for _ = 1, tonumber(ARGV[6]) do
+  local key, ttl, n = ARGV[i], (ARGV[i + 1] == 'm') and minute_ttl or day_ttl, tonumber(ARGV[i + 2])
+  i = i + 3
+  for _ = 1, n do
+    redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+  redis.call('EXPIRE', key, ttl)
+end
+local contacts = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, contacts do
+  local current = tonumber(redis.call('GET', ARGV[i]) or '-1')
+  local apply = current <= version
+  if apply then redis.call('SET', ARGV[i], version, 'EX', version_ttl) end
+  local removals = tonumber(ARGV[i + 1])
+  i = i + 2
+  for _ = 1, removals do
+    if apply then
+      if ARGV[i] == 'z' then redis.call('ZREM', ARGV[i + 1], ARGV[i + 2]) else redis.call('HDEL', ARGV[i + 1], ARGV[i + 2]) end
+    end
+    i = i + 3
+  end
+  local adds = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, adds do
+    if apply then
+      if ARGV[i] == 'z' then
+        redis.call('ZADD', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+      else
+        redis.call('HSET', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
+      end
+    end
+    i = i + 4
+  end
+end
+local agents = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, agents do
+  local current = tonumber(redis.call('HGET', ARGV[i], 'ver') or '-1')
+  if current <= version then
+    redis.call('HSET', ARGV[i], 'ver', version, 'state', ARGV[i + 1], 'reason', ARGV[i + 2], 'since', ARGV[i + 3])
+  end
+  i = i + 4
+end
+local applied = tonumber(redis.call('GET', ARGV[5]) or '0')
+if version > applied then redis.call('SET', ARGV[5], version) end
+return 1
+"""
+
+
+def live_next_version() -> int:
+    """A number that grows with every derivation, to order the live updates of one contact or agent.
+
+    Taken inside the ingest transaction, after the contact's lock: a later derivation gets a larger
+    number. When Redis is unreachable ingest goes on (the database is the truth) and the live state is
+    marked for a rebuild.
+    """
+    try:
+        return int(keys.client().incr(keys.sequence_key()))
+    except redis.RedisError:
+        log.exception("Redis unreachable while ingesting; the live state will be rebuilt")
+        return 0
+
+
+def live_apply(changes: LiveChanges) -> None:
+    """Apply one batch's changes to Redis in one script call. Never raises: the database is the truth,
+    and a failure marks the live state incomplete so that the next reader rebuilds it from there."""
+    try:
+        r = keys.client()
+        args: list = [
+            changes.version,
+            keys.VERSION_TTL_S,
+            keys.MINUTE_KEY_TTL_S,
+            keys.DAY_KEY_TTL_S,
+            keys.applied_key(),
+        ]
+        counters, touched = [], 0
+        for key, delta in changes.counters.items():
+            fields = [x for name, value in delta.as_dict().items() if value for x in (name, value)]
+            if fields:
+                counters += [key, "m" if ":m:" in key else "d", len(fields) // 2, *fields]
+                touched += 1
+        args += [touched, *counters]
+        args.append(len(changes.contacts))
+        for contact_id, removals, additions in changes.contacts:
+            args += [keys.contact_version_key(contact_id), len(removals)]
+            for entry in removals:
+                args.extend(entry)
+            args.append(len(additions))
+            for entry in additions:
+                args.extend(entry)
+        args.append(len(changes.agents))
+        for agent_id, state, reason, since in changes.agents:
+            args += [keys.agent_key(agent_id), state, reason, since]
+        r.register_script(_APPLY_SCRIPT)(keys=[], args=args)
+        if changes.version == 0:
+            r.delete(keys.loaded_key())
+    except redis.RedisError:
+        log.exception("could not update the live state in Redis; it will be rebuilt from the database")
+        try:
+            keys.client().delete(keys.loaded_key())
+        except redis.RedisError:
+            pass
+
+
+def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the whole live state in Redis from the database (after a Redis restart, a flush, or a
+    change of a queue's thresholds). Returns what it wrote."""
+    now = now or timezone.now()
+    r = keys.client()
+    with transaction.atomic():
+        log_lock()
+        version = int(r.incr(keys.sequence_key()))
+        doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k != keys.sequence_key()]
+        changes = LiveChanges(version=version)
+        tz = keys.centre_tz()
+        first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
+        since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()), tz)
+        since = min(since, now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S))
+        rules = {q.id: QueueRule.of(q) for q in Queue.objects.all()}
+        open_visit = Q(answered_at=None, abandoned_at=None, transferred_at=None, ended_at=None)
+        contacts = 0
+        waiting: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        talking_now: dict[int, dict[str, str]] = defaultdict(dict)
+        callbacks: dict[int, dict[str, float]] = defaultdict(dict)
+        current = (
+            Q(offered_at__gte=since)
+            | open_visit
+            | Q(answered_at__isnull=False, ended_at=None, transferred_at=None)
+            | Q(callback_promised_by__isnull=False, callback_completed_at=None)
+        )
+        for visit in Contact.objects.filter(current).iterator(chunk_size=5000):
+            rule = rules[visit.queue_id]
+            member = waiting_member(visit.contact_id, visit.seq)
+            if visit.offered_at >= since:
+                changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
+                contacts += 1
+            if visit.waiting:
+                waiting[visit.queue_id].append((visit.offered_at.timestamp(), member))
+            elif talking(visit) and visit.agent_id:
+                talking_now[visit.agent_id][member] = f"{visit.queue_id}|{visit.answered_at.timestamp()}"
+            if callback_pending(visit):
+                callbacks[visit.queue_id][member] = visit.callback_promised_by.timestamp()
+        agents = 0
+        pipe = r.pipeline(transaction=True)
+        if doomed:
+            pipe.delete(*doomed)
+        for key, counts in changes.counters.items():
+            mapping = {k: v for k, v in counts.as_dict().items() if v}
+            if mapping:
+                pipe.hset(key, mapping=mapping)
+                pipe.expire(key, keys.MINUTE_KEY_TTL_S if ":m:" in key else keys.DAY_KEY_TTL_S)
+        for queue_id, members in waiting.items():
+            pipe.zadd(keys.waiting_key(queue_id), {member: score for score, member in members})
+        for agent_id, members in talking_now.items():
+            pipe.hset(keys.agent_contact_key(agent_id), mapping=members)
+        for queue_id, members in callbacks.items():
+            pipe.zadd(keys.callbacks_key(queue_id), members)
+        for span in AgentStateSpan.objects.filter(end=None):
+            pipe.hset(
+                keys.agent_key(span.agent_id),
+                mapping={"ver": version, "state": span.state, "reason": span.reason, "since": span.start.timestamp()},
+            )
+            agents += 1
+        pipe.set(keys.loaded_key(), now.isoformat())
+        pipe.execute()
+    return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": agents}
+
+
+def log_lock() -> None:
+    """Hold off ingest while the live state is rebuilt: each batch writes to Redis before it commits,
+    so with the log locked every batch is either in what the rebuild reads or waits until it is done.
+    (SQLite's IMMEDIATE transactions hold the one write lock already.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Event._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def live_ensure_loaded() -> None:
+    """Rebuild the live state when it is not complete (Redis restarted, was flushed, missed an update)."""
+    r = keys.client()
+    if not r.exists(keys.loaded_key()):
+        live_rebuild()

@@ -1,0 +1,155 @@
+"""The live pages: the wallboard (also for wall screens with a display token) and the supervisor view.
+The figures arrive over the websocket; these views only decide who may see which scope."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dashboard.core.models import Channel, Queue, Team
+from dashboard.core.permissions import SUPERVISOR, has_any_role, user_roles, visible_team_ids
+from dashboard.live.middleware import display_for_token
+from dashboard.live.scopes import ScopeError, display_allows, parse_scope, scope_allowed
+from dashboard.live.selectors import live_snapshot
+
+
+def _labels() -> dict:
+    """Every word the live pages' scripts show, translated on the server."""
+    return {
+        "waiting": _("Waiting"),
+        "backlog": _("Backlog"),
+        "longest_wait": _("Longest wait"),
+        "oldest_item": _("Oldest item"),
+        "of_target": _("of target"),
+        "service_level": _("Service level"),
+        "today": _("today"),
+        "last_30m": _("last 30 min"),
+        "target": _("target"),
+        "asa": _("ASA"),
+        "aht": _("AHT"),
+        "abandon_rate": _("Abandoned"),
+        "offered": _("Offered"),
+        "answered": _("Answered"),
+        "handled": _("Handled"),
+        "available": _("Available"),
+        "on_contact": _("On contact"),
+        "acw": _("After-call work"),
+        "paused": _("Paused"),
+        "logged_out": _("Logged out"),
+        "callbacks_due": _("Callbacks due"),
+        "callbacks_overdue": _("overdue"),
+        "connection_lost": _("Connection lost — figures are %(s)s s old. Reconnecting…"),
+        "connecting": _("Connecting…"),
+        "forbidden": _("You may not see this scope."),
+        "unauthenticated": _("Not logged in, or the display token is not valid."),
+        "agent": _("Agent"),
+        "state": _("State"),
+        "time_in_state": _("Time in state"),
+        "contact": _("Current contact"),
+        "handled_today": _("Handled today"),
+        "aht_today": _("AHT today"),
+        "queue": _("Queue"),
+        "acknowledge": _("Acknowledge"),
+        "acknowledged_by": _("acknowledged by %(user)s"),
+        "cleared": _("recovered"),
+        "no_alerts": _("No alerts."),
+        "kpi": {
+            "service_level": _("Service level"),
+            "asa": _("ASA"),
+            "aht": _("AHT"),
+            "abandon_rate": _("Abandon rate"),
+            "waiting": _("Contacts waiting"),
+            "longest_wait": _("Longest wait"),
+            "occupancy": _("Occupancy"),
+            "agents_available": _("Agents available"),
+            "callbacks_overdue": _("Callbacks overdue"),
+            "response_target": _("Response target"),
+        },
+        "chart_offered": _("Offered"),
+        "chart_answered": _("Answered"),
+        "chart_sl": _("Service level (%)"),
+        "chart_target": _("Target (%)"),
+        "empty": _("—"),
+        "whole_centre": _("Whole centre"),
+        "warning": _("warning"),
+        "critical": _("critical"),
+    }
+
+
+def _scope_choices(team_ids) -> list[tuple[str, str]]:
+    choices = [("all", _("Whole centre"))] if team_ids is None else []
+    teams = Team.objects.all() if team_ids is None else Team.objects.filter(id__in=team_ids)
+    choices += [(f"team:{t.id}", f"{_('Team')} {t.name}") for t in teams]
+    queues = Queue.objects.all() if team_ids is None else Queue.objects.filter(team_id__in=team_ids)
+    choices += [(f"queue:{q.id}", f"{_('Queue')} {q.name}") for q in queues]
+    if team_ids is None:
+        used = set(Queue.objects.values_list("channel", flat=True))
+        choices += [(f"channel:{v}", f"{_('Channel')} {label}") for v, label in Channel.choices if v in used]
+    return choices
+
+
+def wallboard(request):
+    token = request.GET.get("display")
+    display = display_for_token(token) if token else None
+    if token and display is None:
+        return HttpResponseForbidden(_("This display token is not valid (any more)."))
+    if display is None:
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.get_full_path()}")
+        if not has_any_role(request.user):
+            return HttpResponseForbidden(_("Your account has no role (supervisor, manager, wfm or admin)."))
+    team_ids = None if display else visible_team_ids(request.user)
+    default = "all" if team_ids is None else (f"team:{min(team_ids)}" if team_ids else "all")
+    if display is not None:
+        default = display.scope_list()[0] if display.scope_list() else "all"
+    text = request.GET.get("scope", default)
+    try:
+        scope = parse_scope(text)
+    except ScopeError as error:
+        return render(request, "live/error.html", {"message": str(error)}, status=400)
+    allowed = display_allows(display.scope_list(), scope) if display else scope_allowed(scope, team_ids)
+    if not allowed:
+        return HttpResponseForbidden(_("You may not see the scope %(scope)s.") % {"scope": scope.name})
+    kiosk = display is not None or request.GET.get("kiosk") == "1"
+    return render(
+        request,
+        "live/wallboard.html",
+        {
+            "scope": scope.name,
+            "kiosk": kiosk,
+            "display_token": token if display else "",
+            "labels": _labels(),
+            "choices": [] if kiosk else _scope_choices(team_ids),
+        },
+    )
+
+
+@login_required
+def supervisor(request):
+    roles = user_roles(request.user)
+    if not roles or roles == {"wfm"}:
+        return HttpResponseForbidden(_("The supervisor view is for supervisors, managers and admins."))
+    team_ids = visible_team_ids(request.user)
+    teams = list(Team.objects.all() if team_ids is None else Team.objects.filter(id__in=team_ids))
+    if not teams:
+        return render(request, "live/error.html", {"message": _("No team is bound to your account yet.")}, status=404)
+    chosen = request.GET.get("team")
+    team = next((t for t in teams if str(t.id) == chosen), teams[0])
+    return render(
+        request,
+        "live/supervisor.html",
+        {
+            "team": team,
+            "teams": teams,
+            "scope": f"team:{team.id}",
+            "labels": _labels(),
+            "is_supervisor": SUPERVISOR in roles,
+        },
+    )
+
+
+@login_required
+def home(request):
+    roles = user_roles(request.user)
+    snapshot = live_snapshot(team_ids=visible_team_ids(request.user)) if roles else None
+    return render(request, "dashboard/home.html", {"roles": sorted(roles), "snapshot": snapshot})

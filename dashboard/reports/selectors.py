@@ -1,0 +1,427 @@
+"""Reads of daily and weekly reports: the stored document of a period (or the same computed now, for a
+period not built yet), filtered to a queue, team or channel, with every KPI from ``dashboard.metrics``.
+
+Totals are computed from summed counts, never by averaging percentages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dashboard.core import metrics
+from dashboard.core.models import KPI, Channel, Queue, Team
+from dashboard.core.periods import iso_week_label, local_date, parse_iso_week, week_monday
+from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS
+from dashboard.intervals.selectors import kpis_of
+from dashboard.reports.models import Report, ReportKind
+from dashboard.reports.services import SLOT_FIELDS, period_of, report_compute
+
+TOP_REASONS = 10
+TOP_REPEATS = 15
+API_FIELDS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "answered_within_threshold",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "max_wait_s",
+    "transferred_out",
+    "repeat_contacts",
+)
+
+
+class ReportQueryError(ValueError):
+    """A report request that cannot be answered: ``field`` names the parameter."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Scope:
+    queue: str | None = None
+    team: str | None = None
+    channel: str | None = None
+
+    def validate(self) -> Scope:
+        """Unknown names are an error that says which parameter and which name."""
+        if self.queue and not Queue.objects.filter(name=self.queue).exists():
+            raise ReportQueryError("queue", f"there is no queue named {self.queue!r}")
+        if self.team and not Team.objects.filter(name=self.team).exists():
+            raise ReportQueryError("team", f"there is no team named {self.team!r}")
+        if self.channel and self.channel not in Channel.values:
+            raise ReportQueryError("channel", f"{self.channel!r} is not a channel; one of {', '.join(Channel.values)}")
+        return self
+
+    def selects(self, info: dict) -> bool:
+        return (
+            (not self.queue or info["name"] == self.queue)
+            and (not self.team or info["team"] == self.team)
+            and (not self.channel or info["channel"] == self.channel)
+        )
+
+
+def parse_day(text: str | None, *, field: str = "date") -> date:
+    if not text:
+        raise ReportQueryError(field, "is required, as YYYY-MM-DD (e.g. 2026-11-24)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ReportQueryError(field, f"{text!r} is not a date; write YYYY-MM-DD (e.g. 2026-11-24)") from None
+
+
+def parse_week(text: str | None, *, field: str = "week") -> date:
+    if not text:
+        raise ReportQueryError(field, "is required, as YYYY-Www (e.g. 2026-W48)")
+    try:
+        return parse_iso_week(text)
+    except ValueError as error:
+        raise ReportQueryError(field, str(error)) from None
+
+
+def report_data(*, kind: str, first_day: date, now: datetime | None = None) -> tuple[dict, bool]:
+    """The document of the period: the stored report, else (a period not built yet, like today or this
+    week) the same computed from the interval store now. Returns (data, stored)."""
+    first, _, _ = period_of(kind, first_day)
+    report = Report.objects.filter(kind=kind, period_start=first).first()
+    if report is not None:
+        return report.data, True
+    return report_compute(kind=kind, first_day=first, now=now or timezone.now()), False
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _counts_row(counts: dict, formula: str) -> dict:
+    row = {k: counts.get(k, 0) for k in (*QUEUE_INTERVAL_COUNTS, "max_wait_answered_ms")}
+    row.update({k: _round(v) for k, v in kpis_of(row, formula).items()})
+    row["max_wait_s"] = _round(row["max_wait_answered_ms"] / 1000)
+    return row
+
+
+def _common_formula(infos: list[dict]) -> str:
+    formulas = {i["sl_formula"] for i in infos}
+    return formulas.pop() if len(formulas) == 1 else metrics.SL_DEFAULT
+
+
+def _sum(dicts, keys) -> dict:
+    out = dict.fromkeys(keys, 0)
+    for d in dicts:
+        for k in keys:
+            out[k] += d.get(k, 0)
+    return out
+
+
+def report_rows(*, data: dict, scope: Scope) -> tuple[list[dict], dict]:
+    """One row per queue of the scope (every queue configured when the report was built, zeros
+    included) and the total row, each with the counts and KPIs of the report API (and more)."""
+    infos = {qid: info for qid, info in data["queue_info"].items() if scope.selects(info)}
+    rows = []
+    for qid, info in sorted(infos.items(), key=lambda kv: kv[1]["name"]):
+        qd = data["queues"].get(qid)
+        counts = qd["counts"] if qd else {}
+        row = {"queue": info["name"], "channel": info["channel"], "team": info["team"]}
+        row.update(_counts_row(counts, info["sl_formula"]))
+        rows.append(row)
+    keys = QUEUE_INTERVAL_COUNTS
+    total_counts = _sum([data["queues"][q]["counts"] for q in infos if q in data["queues"]], keys)
+    total_counts["max_wait_answered_ms"] = max(
+        [data["queues"][q]["counts"]["max_wait_answered_ms"] for q in infos if q in data["queues"]] or [0]
+    )
+    total = {"queue": None, "channel": None, "team": None}
+    total.update(_counts_row(total_counts, _common_formula(list(infos.values()))))
+    return rows, total
+
+
+def _targets(infos: list[dict]) -> dict[str, KPI | float]:
+    """The KPI rows that apply to the scope: a queue's own when the scope is one queue, else the ones
+    for every queue. The service-level target falls back on the queues' own target when they agree."""
+    kpis = list(KPI.objects.filter(scope=KPI.Scope.QUEUE))
+    names = {i["name"] for i in infos}
+    queue_ids = set(Queue.objects.filter(name__in=names).values_list("id", flat=True)) if len(names) == 1 else set()
+    chosen: dict[str, KPI | float] = {}
+    for k in kpis:
+        if k.queue_id is None and k.code not in chosen:
+            chosen[k.code] = k
+    for k in kpis:
+        if k.queue_id is not None and k.queue_id in queue_ids:
+            chosen[k.code] = k
+    sl_targets = {i["sl_target_pct"] for i in infos}
+    if KPI.Code.SERVICE_LEVEL not in chosen and len(sl_targets) == 1:
+        chosen[KPI.Code.SERVICE_LEVEL] = sl_targets.pop()
+    return chosen
+
+
+KPI_TABLE = [
+    # key, label, unit, KPI code (for the target), higher is better
+    ("offered", _("Offered"), "", None, None),
+    ("answered", _("Answered"), "", None, None),
+    ("service_level", _("Service level"), "%", KPI.Code.SERVICE_LEVEL, True),
+    ("asa_s", _("Average speed of answer"), "s", KPI.Code.ASA, False),
+    ("aht_s", _("Average handle time"), "s", KPI.Code.AHT, False),
+    ("abandon_rate", _("Abandon rate"), "%", KPI.Code.ABANDON_RATE, False),
+    ("max_wait_s", _("Longest wait (answered)"), "s", KPI.Code.LONGEST_WAIT, False),
+    ("transfer_rate", _("Transfer rate"), "%", None, False),
+    ("repeat_rate", _("Repeat contacts"), "%", None, False),
+    ("fcr", _("First-contact resolution"), "%", None, True),
+    ("callbacks_kept_rate", _("Callbacks kept on time"), "%", None, True),
+    ("outside_hours_share", _("Demand outside opening hours"), "%", None, None),
+]
+
+
+def _summary(data: dict, scope: Scope) -> dict:
+    """The scope's totals and quality figures (what the KPI table and its trend compare)."""
+    infos = [i for i in data["queue_info"].values() if scope.selects(i)]
+    qids = [q for q, i in data["queue_info"].items() if scope.selects(i)]
+    parts = [data["queues"][q] for q in qids if q in data["queues"]]
+    _, total = report_rows(data=data, scope=scope)
+    facts = _sum(parts, ("identified", "fcr_answered", "fcr_resolved", "agent_transfers"))
+    total.update(facts)
+    total["transfer_rate"] = _round(
+        metrics.transfer_rate(transferred_out=total["transferred_out"], offered=total["offered"])
+    )
+    total["repeat_rate"] = _round(
+        metrics.repeat_contact_rate(repeat_contacts=total["repeat_contacts"], identified=facts["identified"])
+    )
+    total["fcr"] = _round(
+        metrics.first_contact_resolution(resolved=facts["fcr_resolved"], answered=facts["fcr_answered"])
+    )
+    total["callbacks_kept_rate"] = _round(
+        metrics.callbacks_kept_rate(
+            kept_on_time=total["callbacks_kept_on_time"], requested=total["callbacks_requested"]
+        )
+    )
+    total["outside_hours_share"] = _round(
+        metrics.outside_hours_share(offered_outside_hours=total["offered_outside_hours"], offered=total["offered"])
+    )
+    return {"infos": infos, "qids": qids, "parts": parts, "total": total}
+
+
+def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
+    targets = _targets(summary["infos"])
+    out = []
+    for key, label, unit, code, higher in KPI_TABLE:
+        value = summary["total"].get(key)
+        before = previous["total"].get(key) if previous else None
+        target = targets.get(code) if code else None
+        row = {"key": key, "label": str(label), "unit": unit, "value": value, "previous": before,
+               "delta": _round(value - before) if value is not None and before is not None else None,
+               "higher_is_better": higher, "target": None, "status": ""}  # fmt: skip
+        if isinstance(target, KPI):
+            row["target"] = target.target
+            row["status"] = target.status(value)
+        elif target is not None:
+            row["target"] = target
+            if value is not None:
+                row["status"] = "normal" if value >= target else "critical"
+        if higher is not None and row["delta"] is not None and row["delta"] != 0:
+            row["trend"] = "better" if (row["delta"] > 0) == higher else "worse"
+        else:
+            row["trend"] = "same" if row["delta"] == 0 else None
+        out.append(row)
+    return out
+
+
+def _chart(data: dict, summary: dict) -> dict:
+    labels = data["slot_labels"]
+    sums = [[0] * len(SLOT_FIELDS) for _ in labels]
+    for part in summary["parts"]:
+        for i, slot in enumerate(part["slots"]):
+            for j, v in enumerate(slot):
+                sums[i][j] += v
+    formula = _common_formula(summary["infos"])
+    idx = {f: i for i, f in enumerate(SLOT_FIELDS)}
+    chart = {"labels": labels, "offered": [], "answered": [], "service_level": [], "abandon_rate": []}
+    for s in sums:
+        chart["offered"].append(s[idx["offered"]])
+        chart["answered"].append(s[idx["answered"]])
+        chart["service_level"].append(
+            _round(
+                metrics.service_level(
+                    formula=formula,
+                    answered_within_threshold=s[idx["answered_within_threshold"]],
+                    answered=s[idx["answered"]],
+                    abandoned=s[idx["abandoned"]],
+                    short_abandoned=s[idx["short_abandoned"]],
+                    offered=s[idx["offered"]],
+                )
+            )
+        )
+        chart["abandon_rate"].append(
+            _round(metrics.abandon_rate(abandoned=s[idx["abandoned"]], offered=s[idx["offered"]]))
+        )
+    return chart
+
+
+def _top(counter: dict, n: int) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+def report_view(*, data: dict, queue: str | None = None, team: str | None = None, channel: str | None = None,
+                previous: dict | None = None, stored: bool = True) -> dict:  # fmt: skip
+    """Everything a report page, its PDF and its e-mail show, for the scope the filters select:
+    rows per queue and the total, the KPI table with targets and the trend against ``previous`` (the
+    previous period's document), the chart series, reasons, repeat contacts, first-contact resolution,
+    callbacks, transfers, demand outside opening hours and agent time."""
+    scope = Scope(queue or None, team or None, channel or None)
+    summary = _summary(data, scope)
+    rows, total = report_rows(data=data, scope=scope)
+    before = _summary(previous, scope) if previous else None
+    names = {qid: data["queue_info"][qid]["name"] for qid in summary["qids"]}
+    reasons: dict[str, int] = {}
+    repeats: list[tuple[str, str, int]] = []
+    transfers_to: dict[str, int] = {}
+    for qid in summary["qids"]:
+        part = data["queues"].get(qid)
+        if not part:
+            continue
+        for reason, n in part["reasons"].items():
+            reasons[reason] = reasons.get(reason, 0) + n
+        repeats += [(names[qid], reason, n) for reason, n in part["repeats"].items()]
+        for dest, n in part["transfers_to"].items():
+            transfers_to[dest] = transfers_to.get(dest, 0) + n
+    t = summary["total"]
+    team_names = {str(k): v for k, v in data.get("team_info", {}).items()}
+    scoped_teams = {str(i["team_id"]) for i in summary["infos"] if i["team_id"]}
+    agent_time = []
+    for tid, td in sorted(data["teams"].items(), key=lambda kv: team_names.get(kv[0], "")):
+        if (scope.team or scope.queue or scope.channel) and tid not in scoped_teams:
+            continue
+        agent_time.append(
+            {
+                "team": team_names.get(tid) or str(_("(no team)")),
+                **{
+                    k: round(td[k] / 3600, 1) for k in ("staffed_s", "available_s", "on_contact_s", "acw_s", "paused_s")
+                },
+                "occupancy": _round(
+                    metrics.occupancy(on_contact_s=td["on_contact_s"], acw_s=td["acw_s"], available_s=td["available_s"])
+                ),
+                "paused_by_reason": {k: round(v / 3600, 1) for k, v in _top(td["paused_by_reason"], 20)},
+            }
+        )
+    return {
+        "kind": data["kind"],
+        "label": data["label"],
+        "first_day": data["first_day"],
+        "last_day": data["last_day"],
+        "start": data["start"],
+        "end": data["end"],
+        "time_zone": data["time_zone"],
+        "built_at": data["built_at"],
+        "final": data["final"],
+        "fcr_window_ends": data["fcr_window_ends"],
+        "stored": stored,
+        "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
+        "previous_label": previous["label"] if previous else None,
+        "rows": rows,
+        "total": total,
+        "kpis": _kpi_table(summary, before),
+        "chart": _chart(data, summary),
+        "reasons": _top(reasons, TOP_REASONS),
+        "repeats": sorted(repeats, key=lambda r: (-r[2], r[0], r[1]))[:TOP_REPEATS],
+        "repeat": {"contacts": t["repeat_contacts"], "identified": t["identified"], "rate": t["repeat_rate"]},
+        "fcr": {"answered": t["fcr_answered"], "resolved": t["fcr_resolved"], "rate": t["fcr"]},
+        "callbacks": {
+            "requested": t["callbacks_requested"],
+            "completed": t["callbacks_completed"],
+            "kept_on_time": t["callbacks_kept_on_time"],
+            "kept_rate": t["callbacks_kept_rate"],
+        },
+        "transfers": {
+            "transferred_out": t["transferred_out"],
+            "overflowed_out": t["overflowed_out"],
+            "agent_transfers": t["agent_transfers"],
+            "rate": t["transfer_rate"],
+            "to": _top(transfers_to, TOP_REASONS),
+        },
+        "outside_hours": {
+            "offered": t["offered_outside_hours"],
+            "share": t["outside_hours_share"],
+            "by_queue": [(r["queue"], r["offered_outside_hours"]) for r in rows if r["offered_outside_hours"]],
+        },
+        "agent_time": agent_time,
+        "acknowledgements": _acknowledgements(summary["infos"]),
+    }
+
+
+def _acknowledgements(infos: list[dict]) -> list[str]:
+    """Credits owed to the sources of imported data shown in the report."""
+    from dashboard.ingest.importers.anonymous_bank import ACKNOWLEDGEMENT, TEAM
+
+    if any(i["team"] == TEAM and i["name"] for i in infos):
+        return [str(ACKNOWLEDGEMENT)]
+    return []
+
+
+def previous_first_day(kind: str, first_day: date) -> date:
+    """The period a report is compared with: the same weekday a week before (daily) or the week before."""
+    return first_day - timedelta(days=7)
+
+
+def report_page(*, kind: str, first_day: date, scope: Scope, now: datetime | None = None) -> dict:
+    """The view of a period for a scope, with the trend against the previous period."""
+    now = now or timezone.now()
+    scope.validate()
+    data, stored = report_data(kind=kind, first_day=first_day, now=now)
+    previous, _ = report_data(kind=kind, first_day=previous_first_day(kind, first_day), now=now)
+    return report_view(data=data, queue=scope.queue, team=scope.team, channel=scope.channel, previous=previous,
+                       stored=stored)  # fmt: skip
+
+
+def report_api(*, kind: str, first_day: date, scope: Scope, now: datetime | None = None) -> dict:
+    """The report API's answer: the period, one row per queue and the total row, with ``API_FIELDS``."""
+    scope.validate()
+    data, stored = report_data(kind=kind, first_day=first_day, now=now)
+    rows, total = report_rows(data=data, scope=scope)
+
+    def pick(row):
+        return {
+            "queue": row["queue"],
+            "channel": row["channel"],
+            "team": row["team"],
+            **{f: row[f] for f in API_FIELDS},
+        }
+
+    return {
+        "kind": kind,
+        "period": data["label"],
+        "first_day": data["first_day"],
+        "last_day": data["last_day"],
+        "start": data["start"],
+        "end": data["end"],
+        "time_zone": data["time_zone"],
+        "built_at": data["built_at"],
+        "stored": stored,
+        "final": data["final"],
+        "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
+        "rows": [pick(r) for r in rows],
+        "total": pick(total),
+    }
+
+
+def default_periods(now: datetime | None = None) -> dict[str, str]:
+    """Yesterday and this week, as the report pages offer them first."""
+    today = local_date(now or timezone.now())
+    return {
+        "yesterday": (today - timedelta(days=1)).isoformat(),
+        "today": today.isoformat(),
+        "this_week": iso_week_label(today),
+        "last_week": iso_week_label(week_monday(today) - timedelta(days=7)),
+    }
+
+
+def reports_recent(limit: int = 30) -> list[Report]:
+    return list(Report.objects.order_by("-period_start", "kind").defer("data")[:limit])
+
+
+__all__ = ["ReportKind", "ReportQueryError", "Scope", "report_api", "report_page", "report_view"]

@@ -1,0 +1,20 @@
+"""Admin of the WFM area: the calendar of known events is edited here; forecast rows can be corrected."""
+
+from django.contrib import admin
+
+from dashboard.wfm.models import ForecastEvent, ForecastInterval
+
+
+@admin.register(ForecastEvent)
+class ForecastEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "first_day", "last_day", "queue", "channel", "volume_factor")
+    list_filter = ("channel", "queue")
+    date_hierarchy = "first_day"
+    search_fields = ("name",)
+
+
+@admin.register(ForecastInterval)
+class ForecastIntervalAdmin(admin.ModelAdmin):
+    list_display = ("queue", "start", "offered", "aht_s", "source", "updated_at")
+    list_filter = ("source", "queue")
+    date_hierarchy = "start"

@@ -1,0 +1,261 @@
+"""The interval export's file formats, and the background export the WFM page starts for large ranges.
+
+CSV (UTF-8, a header row, comma-separated, ``.`` as decimal point, empty for "no value") and JSON (an array
+of objects) are produced as a stream of chunks, one local day at a time, so memory stays flat however long
+the range. XLSX is written with openpyxl's write-only workbook (rows go to disk as they come) with typed
+cells: whole numbers as numbers, figures as numbers, interval starts as date-times.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard.wfm.models import IntervalExport
+from dashboard.wfm.selectors import (
+    EXPORT_COLUMNS,
+    FLOAT_COLUMNS,
+    FORECAST_EXPORT_COLUMNS,
+    FORECAST_FLOAT_COLUMNS,
+    FORECAST_INTEGER_COLUMNS,
+    INTEGER_COLUMNS,
+    ExportQuery,
+    interval_export_batches,
+    interval_export_estimate,
+)
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "xlsx", "json")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+EXPORT_KEEP = timedelta(days=1)
+EXPORT_TASK = "dashboard.tasks.wfm_interval_export"
+FLOAT_DIGITS = 4
+
+
+def export_dir() -> Path:
+    """Where export files are written: ``settings.WFM_EXPORT_DIR`` if set, else var/exports."""
+    path = Path(getattr(settings, "WFM_EXPORT_DIR", None) or Path(settings.VAR_DIR) / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]]) -> Iterator[bytes]:
+    """CSV in UTF-8 with a header row: one chunk for the header, then one per batch. No value is an
+    empty cell; figures are rounded to ``FLOAT_DIGITS`` decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    yield buffer.getvalue().encode()
+    floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS or c in FORECAST_FLOAT_COLUMNS]
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in batch:
+            values = [row[c] for c in columns]
+            for i in floats:
+                if values[i] is not None:
+                    values[i] = round(values[i], FLOAT_DIGITS)
+            writer.writerow(values)
+        yield buffer.getvalue().encode()
+
+
+def json_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]]) -> Iterator[bytes]:
+    """A JSON array of objects with the columns as keys, streamed batch by batch."""
+    yield b"["
+    first = True
+    for batch in batches:
+        if not batch:
+            continue
+        body = b",".join(orjson.dumps({c: row[c] for c in columns}) for row in batch)
+        yield body if first else b"," + body
+        first = False
+    yield b"]"
+
+
+def xlsx_write(
+    path: Path,
+    columns: tuple[str, ...],
+    batches: Iterable[list[dict]],
+    *,
+    integers: frozenset[str],
+    floats: frozenset[str],
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Write an XLSX file with typed cells (write-only workbook: flat memory). Returns rows written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("intervals")
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    written = 0
+    for batch in batches:
+        for row in batch:
+            values = []
+            for name in columns:
+                value = row[name]
+                if name in ("interval_start", "interval_start_utc") and value:
+                    cell = WriteOnlyCell(ws, value=_excel_datetime(value))
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                    values.append(cell)
+                elif value is None:
+                    values.append(None)
+                elif name in integers:
+                    values.append(int(value))
+                elif name in floats:
+                    values.append(float(value))
+                else:
+                    values.append(value)
+            ws.append(values)
+        written += len(batch)
+        if on_batch:
+            on_batch(written)
+    wb.save(path)
+    return written
+
+
+def _excel_datetime(text: str) -> datetime:
+    """Excel has no time zones: the wall-clock time of the ISO string (local or UTC as the column says)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+
+
+def export_stream(kind: str, fmt: str, batches: Iterable[list[dict]]) -> Iterator[bytes]:
+    """The chunks of an export of ``kind`` ('intervals' or 'forecast') in ``fmt`` (csv or json)."""
+    columns = EXPORT_COLUMNS if kind == "intervals" else FORECAST_EXPORT_COLUMNS
+    if fmt == "csv":
+        return csv_chunks(columns, batches)
+    if fmt == "json":
+        return json_chunks(columns, batches)
+    raise ValueError(f"format: {fmt!r} cannot be streamed; one of csv, json")
+
+
+def export_xlsx_file(kind: str, batches: Iterable[list[dict]], *, on_batch=None) -> Path:
+    """Write an XLSX export to a temporary file under var/exports and return its path (the caller
+    removes it once sent)."""
+    if kind == "intervals":
+        columns, integers, floats = EXPORT_COLUMNS, INTEGER_COLUMNS, FLOAT_COLUMNS
+    else:
+        columns, integers, floats = FORECAST_EXPORT_COLUMNS, FORECAST_INTEGER_COLUMNS, FORECAST_FLOAT_COLUMNS
+    fd, name = tempfile.mkstemp(prefix=f"{kind}-", suffix=".xlsx", dir=export_dir())
+    os.close(fd)
+    path = Path(name)
+    xlsx_write(path, columns, batches, integers=integers, floats=floats, on_batch=on_batch)
+    return path
+
+
+def export_file_name(kind: str, query: ExportQuery, fmt: str) -> str:
+    return f"{kind}_{query.first_day.isoformat()}_{query.last_day.isoformat()}_{query.length}min.{fmt}"
+
+
+# --- the background export ---------------------------------------------------------------------------------
+
+
+def interval_export_create(*, user, query: ExportQuery, fmt: str) -> IntervalExport:
+    """Record a background export and queue its task once the record is committed."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format: must be one of {', '.join(FORMATS)}")
+    export = IntervalExport.objects.create(
+        user=user, params={**query.as_params(), "format": fmt}, rows_total=interval_export_estimate(query)
+    )
+    # By the task's name, not its module: the task calls this module, and imports run one way.
+    task = current_app.signature(EXPORT_TASK, args=(str(export.id),))
+    transaction.on_commit(task.delay)
+    return export
+
+
+def _query_of(params: dict) -> ExportQuery:
+    return ExportQuery(
+        first_day=date.fromisoformat(params["start"]),
+        last_day=date.fromisoformat(params["end"]),
+        length=int(params.get("length", 15)),
+        queue=params.get("queue"),
+        team=params.get("team"),
+        channel=params.get("channel"),
+    )
+
+
+def interval_export_run(*, export_id: str) -> IntervalExport:
+    """Write the export's file, updating its progress after every day; idempotent (a second run of a
+    finished export does nothing, a rerun of a failed or interrupted one starts again). Also removes
+    export files and records older than a day."""
+    interval_exports_cleanup()
+    export = IntervalExport.objects.get(pk=export_id)
+    if export.status == IntervalExport.Status.DONE:
+        return export
+    IntervalExport.objects.filter(pk=export.pk).update(status=IntervalExport.Status.RUNNING, rows_done=0)
+    params = export.params
+    fmt = params["format"]
+    try:
+        query = _query_of(params)
+
+        def progress(done: int) -> None:
+            IntervalExport.objects.filter(pk=export.pk).update(rows_done=done)
+
+        name = f"{export.id}.{fmt}"
+        target = export_dir() / name
+        partial = target.with_suffix(f".{fmt}.part")
+        batches = _counting(interval_export_batches(query), progress)
+        if fmt == "xlsx":
+            xlsx_write(partial, EXPORT_COLUMNS, batches, integers=INTEGER_COLUMNS, floats=FLOAT_COLUMNS)
+        else:
+            with partial.open("wb") as fh:
+                for chunk in export_stream("intervals", fmt, batches):
+                    fh.write(chunk)
+        partial.replace(target)
+        IntervalExport.objects.filter(pk=export.pk).update(
+            status=IntervalExport.Status.DONE, file_name=name, finished_at=timezone.now()
+        )
+    except Exception as exc:
+        log.exception("interval export %s failed", export.pk)
+        IntervalExport.objects.filter(pk=export.pk).update(
+            status=IntervalExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+    export.refresh_from_db()
+    return export
+
+
+def _counting(batches: Iterable[list[dict]], progress: Callable[[int], None]) -> Iterator[list[dict]]:
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        progress(done)
+
+
+def interval_export_file_name(export: IntervalExport) -> str:
+    """The name a download of a finished export gets."""
+    return export_file_name("intervals", _query_of(export.params), export.params["format"])
+
+
+def interval_exports_cleanup(*, now: datetime | None = None) -> int:
+    """Remove background exports (records and files) older than a day; returns how many."""
+    now = now or timezone.now()
+    old = list(IntervalExport.objects.filter(created_at__lt=now - EXPORT_KEEP))
+    for export in old:
+        if export.file_name:
+            (export_dir() / export.file_name).unlink(missing_ok=True)
+    IntervalExport.objects.filter(pk__in=[e.pk for e in old]).delete()
+    return len(old)

@@ -1,0 +1,32 @@
+"""Workforce-management pages (under /wfm/) and the WFM API (under /api/v1/)."""
+
+from django.urls import path
+
+from dashboard.wfm import api, views
+
+urlpatterns = [
+    path("", views.index, name="wfm-index"),
+    path("intervals/", views.intervals, name="wfm-intervals"),
+    path("intervals/exports/<uuid:export_id>/", views.export_progress, name="wfm-export"),
+    path("erlang/", views.erlang_calculator, name="wfm-erlang"),
+    path("staffing/", views.staffing, name="wfm-staffing"),
+    path("forecast/", views.forecast, name="wfm-forecast"),
+]
+
+api_urlpatterns = [
+    path("intervals/", api.IntervalExportView.as_view(), name="api-intervals"),
+    path("intervals/exports/", api.BackgroundExportCreateView.as_view(), name="api-intervals-exports"),
+    path("intervals/exports/<uuid:export_id>/", api.BackgroundExportView.as_view(), name="api-intervals-export"),
+    path(
+        "intervals/exports/<uuid:export_id>/file/",
+        api.BackgroundExportFileView.as_view(),
+        name="api-intervals-export-file",
+    ),
+    path("wfm/erlang/", api.ErlangView.as_view(), name="api-wfm-erlang"),
+    path("wfm/staffing/", api.StaffingView.as_view(), name="api-wfm-staffing"),
+    path("wfm/forecast/", api.ForecastDayView.as_view(), name="api-wfm-forecast"),
+    path("wfm/forecast/accuracy/", api.ForecastAccuracyView.as_view(), name="api-wfm-forecast-accuracy"),
+    path("wfm/forecast/import/", api.ForecastImportView.as_view(), name="api-wfm-forecast-import"),
+    path("wfm/forecast/build/", api.ForecastBuildView.as_view(), name="api-wfm-forecast-build"),
+    path("wfm/forecast/export/", api.ForecastExportView.as_view(), name="api-wfm-forecast-export"),
+]
