@@ -28,7 +28,7 @@ from django.conf import settings
 
 from dashboard.core.periods import day_bounds, local_date
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_S = 3
 
 

@@ -22,7 +22,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Europe/Amsterdam")
-BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "realworld" / "data_anonymous_bank_february.txt"
+BANK = Path(__file__).resolve().parents[3] / "shared" / "data" / "realworld" / "data_anonymous_bank_february.txt"
 NOW = datetime(2026, 11, 26, 12, tzinfo=TZ)
 
 GOOD_AND_BAD = """contact_id,channel,queue,offered_at,answered_at,abandoned_at,ended_at,agent,talk_s,hold_s,acw_s,transferred_to,reason,customer_ref
