@@ -14,14 +14,14 @@ import time
 from channels.layers import get_channel_layer
 
 from dashboard.live import keys
-from dashboard.live.scopes import Scope
+from dashboard.live.scopes import LiveScope
 
 ENVELOPE_VERSION = 1
 KINDS = ("snapshot", "intervals")
 LATEST_TTL_S = 24 * 3600
 
 
-def group_name(scope: Scope, kind: str) -> str:
+def group_name(scope: LiveScope, kind: str) -> str:
     return f"{scope.group}.{kind}"
 
 
@@ -45,7 +45,7 @@ def envelope(kind: str, scope_name: str, seq: int, data: dict) -> str:
     )
 
 
-def prepare(messages: list[tuple[Scope, str, dict]]) -> list[tuple[str, str]]:
+def prepare(messages: list[tuple[LiveScope, str, dict]]) -> list[tuple[str, str]]:
     """Number and store one message per (scope, kind); returns (group, envelope) pairs to send."""
     if not messages:
         return []
@@ -71,7 +71,7 @@ async def send(prepared: list[tuple[str, str]]) -> None:
         await layer.group_send(group, {"type": "live.message", "text": text})
 
 
-def latest(scope: Scope, kind: str) -> str | None:
+def latest(scope: LiveScope, kind: str) -> str | None:
     """The last envelope published for a scope, or None before the first."""
     return keys.client().get(latest_key(scope.name, kind))
 

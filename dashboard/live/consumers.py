@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from dashboard.core.permissions import visible_team_ids
 from dashboard.live import broadcast
-from dashboard.live.scopes import Scope, ScopeError, display_allows, parse_scope, scope_allowed
+from dashboard.live.scopes import LiveScope, ScopeError, display_allows, parse_scope, scope_allowed
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -26,7 +26,7 @@ CLOSE_BAD_REQUEST = 4400
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.subscriptions: set[tuple[Scope, str]] = set()
+        self.subscriptions: set[tuple[LiveScope, str]] = set()
         await self.accept()  # accept first, so that the close code reaches the browser
         user, display = self.scope.get("user"), self.scope.get("display")
         if display is None and not (user and user.is_authenticated):
@@ -59,7 +59,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_latest(scope, kind)
         return True
 
-    async def send_latest(self, scope: Scope, kind: str) -> None:
+    async def send_latest(self, scope: LiveScope, kind: str) -> None:
         text = await sync_to_async(broadcast.latest)(scope, kind)
         if text is not None:
             await self.send(text_data=text)

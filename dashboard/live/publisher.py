@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
-from dashboard.live.scopes import Scope
+from dashboard.live.scopes import LiveScope
 from dashboard.live.selectors import kpi_values, live_snapshot
 
 log = logging.getLogger(__name__)
@@ -61,31 +61,33 @@ def tile(scope: dict) -> dict:
     return out
 
 
-def scope_messages(snapshot: dict, alerts_by_team: dict[int, list[dict]]) -> dict[tuple[str, str], tuple[Scope, dict]]:
-    """Split the centre's snapshot into the messages of every scope: {(scope, kind): (Scope, data)}."""
+def scope_messages(
+    snapshot: dict, alerts_by_team: dict[int, list[dict]]
+) -> dict[tuple[str, str], tuple[LiveScope, dict]]:
+    """Split the centre's snapshot into the messages of every scope: {(scope, kind): (LiveScope, data)}."""
     queues = {q["id"]: q for q in snapshot["queues"]}
     stamp = {"generated_at": snapshot["generated_at"], "today": snapshot["today"], "time_zone": snapshot["time_zone"]}
-    out: dict[tuple[str, str], tuple[Scope, dict]] = {}
+    out: dict[tuple[str, str], tuple[LiveScope, dict]] = {}
 
-    def put(scope: Scope, total: dict, tiles: list[dict], extra: dict | None = None) -> None:
+    def put(scope: LiveScope, total: dict, tiles: list[dict], extra: dict | None = None) -> None:
         data = {**stamp, "scope": scope.name, "name": total["name"], "total": tile(total), "tiles": tiles}
         data.update(extra or {})
         out[(scope.name, "snapshot")] = (scope, data)
         if "intervals" in total:
             out[(scope.name, "intervals")] = (scope, {**stamp, "scope": scope.name, "intervals": total["intervals"]})
 
-    put(Scope("all"), snapshot["all"], [tile(q) for q in snapshot["queues"]])
+    put(LiveScope("all"), snapshot["all"], [tile(q) for q in snapshot["queues"]])
     for team in snapshot["teams"]:
         put(
-            Scope("team", str(team["id"])),
+            LiveScope("team", str(team["id"])),
             team,
             [tile(queues[i]) for i in team["queue_ids"]],
             {"agents": team["agent_list"], "alerts": alerts_by_team.get(team["id"], [])},
         )
     for q in snapshot["queues"]:
-        put(Scope("queue", str(q["id"])), q, [tile(q)])
+        put(LiveScope("queue", str(q["id"])), q, [tile(q)])
     for channel in snapshot["channels"]:
-        put(Scope("channel", channel["channel"]), channel, [tile(queues[i]) for i in channel["queue_ids"]])
+        put(LiveScope("channel", channel["channel"]), channel, [tile(queues[i]) for i in channel["queue_ids"]])
     return out
 
 

@@ -13,7 +13,7 @@ class ScopeError(ValueError):
 
 
 @dataclass(frozen=True)
-class Scope:
+class LiveScope:
     kind: str  # all | team | queue | channel
     key: str = ""
 
@@ -27,11 +27,11 @@ class Scope:
         return f"live.{self.kind}.{self.key}" if self.key else f"live.{self.kind}"
 
 
-def parse_scope(text: str) -> Scope:
+def parse_scope(text: str) -> LiveScope:
     """``all``, ``team:3``, ``queue:12`` or ``channel:voice``; raises ScopeError saying what is wrong."""
     text = (text or "").strip()
     if text == "all":
-        return Scope("all")
+        return LiveScope("all")
     kind, sep, key = text.partition(":")
     if not sep or kind not in ("team", "queue", "channel") or not key:
         raise ScopeError(f"scope {text!r}: write all, team:<id>, queue:<id> or channel:<name>")
@@ -39,10 +39,10 @@ def parse_scope(text: str) -> Scope:
         raise ScopeError(f"scope {text!r}: {kind} id must be a number")
     if kind == "channel" and key not in Channel.values:
         raise ScopeError(f"scope {text!r}: unknown channel; one of {', '.join(Channel.values)}")
-    return Scope(kind, key)
+    return LiveScope(kind, key)
 
 
-def scope_allowed(scope: Scope, team_ids: set[int] | None) -> bool:
+def scope_allowed(scope: LiveScope, team_ids: set[int] | None) -> bool:
     """May someone who sees ``team_ids`` (None: every team) watch ``scope``? Supervisors see their teams
     and their teams' queues; the channel and centre totals span every team, so only those who see all."""
     if team_ids is None:
@@ -54,6 +54,6 @@ def scope_allowed(scope: Scope, team_ids: set[int] | None) -> bool:
     return False
 
 
-def display_allows(display_scopes: list[str], scope: Scope) -> bool:
+def display_allows(display_scopes: list[str], scope: LiveScope) -> bool:
     """A wall screen's token opens the scopes it lists; one that lists ``all`` opens every scope."""
     return "all" in display_scopes or scope.name in display_scopes

@@ -18,7 +18,7 @@ from dashboard.core.errors import ErrorSerializer
 from dashboard.core.models import Channel
 from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
 from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
-from dashboard.reports.selectors import API_FIELDS, ReportQueryError, Scope, parse_day, parse_week, report_api
+from dashboard.reports.selectors import API_FIELDS, ReportFilter, ReportQueryError, parse_day, parse_week, report_api
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -85,9 +85,9 @@ def _check_role(request) -> None:
         raise PermissionDenied(_("Reports are for the roles manager, wfm and admin."))
 
 
-def _scope(request) -> Scope:
+def _scope(request) -> ReportFilter:
     p = request.query_params
-    return Scope(queue=p.get("queue") or None, team=p.get("team") or None, channel=p.get("channel") or None)
+    return ReportFilter(queue=p.get("queue") or None, team=p.get("team") or None, channel=p.get("channel") or None)
 
 
 class _ReportView(APIView):

@@ -47,12 +47,12 @@ class ReportQueryError(ValueError):
 
 
 @dataclass(frozen=True)
-class Scope:
+class ReportFilter:
     queue: str | None = None
     team: str | None = None
     channel: str | None = None
 
-    def validate(self) -> Scope:
+    def validate(self) -> ReportFilter:
         """Unknown names are an error that says which parameter and which name."""
         if self.queue and not Queue.objects.filter(name=self.queue).exists():
             raise ReportQueryError("queue", f"there is no queue named {self.queue!r}")
@@ -122,7 +122,7 @@ def _sum(dicts, keys) -> dict:
     return out
 
 
-def report_rows(*, data: dict, scope: Scope) -> tuple[list[dict], dict]:
+def report_rows(*, data: dict, scope: ReportFilter) -> tuple[list[dict], dict]:
     """One row per queue of the scope (every queue configured when the report was built, zeros
     included) and the total row, each with the counts and KPIs of the report API (and more)."""
     infos = {qid: info for qid, info in data["queue_info"].items() if scope.selects(info)}
@@ -179,7 +179,7 @@ KPI_TABLE = [
 ]
 
 
-def _summary(data: dict, scope: Scope) -> dict:
+def _summary(data: dict, scope: ReportFilter) -> dict:
     """The scope's totals and quality figures (what the KPI table and its trend compare)."""
     infos = [i for i in data["queue_info"].values() if scope.selects(i)]
     qids = [q for q, i in data["queue_info"].items() if scope.selects(i)]
@@ -273,7 +273,7 @@ def report_view(*, data: dict, queue: str | None = None, team: str | None = None
     rows per queue and the total, the KPI table with targets and the trend against ``previous`` (the
     previous period's document), the chart series, reasons, repeat contacts, first-contact resolution,
     callbacks, transfers, demand outside opening hours and agent time."""
-    scope = Scope(queue or None, team or None, channel or None)
+    scope = ReportFilter(queue or None, team or None, channel or None)
     summary = _summary(data, scope)
     rows, total = report_rows(data=data, scope=scope)
     before = _summary(previous, scope) if previous else None
@@ -368,7 +368,7 @@ def previous_first_day(kind: str, first_day: date) -> date:
     return first_day - timedelta(days=7)
 
 
-def report_page(*, kind: str, first_day: date, scope: Scope, now: datetime | None = None) -> dict:
+def report_page(*, kind: str, first_day: date, scope: ReportFilter, now: datetime | None = None) -> dict:
     """The view of a period for a scope, with the trend against the previous period."""
     now = now or timezone.now()
     scope.validate()
@@ -378,7 +378,7 @@ def report_page(*, kind: str, first_day: date, scope: Scope, now: datetime | Non
                        stored=stored)  # fmt: skip
 
 
-def report_api(*, kind: str, first_day: date, scope: Scope, now: datetime | None = None) -> dict:
+def report_api(*, kind: str, first_day: date, scope: ReportFilter, now: datetime | None = None) -> dict:
     """The report API's answer: the period, one row per queue and the total row, with ``API_FIELDS``."""
     scope.validate()
     data, stored = report_data(kind=kind, first_day=first_day, now=now)
@@ -424,4 +424,4 @@ def reports_recent(limit: int = 30) -> list[Report]:
     return list(Report.objects.order_by("-period_start", "kind").defer("data")[:limit])
 
 
-__all__ = ["ReportKind", "ReportQueryError", "Scope", "report_api", "report_page", "report_view"]
+__all__ = ["ReportKind", "ReportQueryError", "ReportFilter", "report_api", "report_page", "report_view"]

@@ -22,8 +22,8 @@ from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
 from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from dashboard.reports.pdf import report_pdf, report_title
 from dashboard.reports.selectors import (
+    ReportFilter,
     ReportQueryError,
-    Scope,
     default_periods,
     parse_day,
     parse_week,
@@ -55,9 +55,9 @@ def _choices() -> dict:
     }
 
 
-def _scope(request) -> Scope:
+def _scope(request) -> ReportFilter:
     g = request.GET
-    return Scope(queue=g.get("queue") or None, team=g.get("team") or None, channel=g.get("channel") or None)
+    return ReportFilter(queue=g.get("queue") or None, team=g.get("team") or None, channel=g.get("channel") or None)
 
 
 def _bad_request(request, error: Exception) -> HttpResponse:

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from dashboard.core.models import Contact, Event, Queue
 from dashboard.ingest.imports import IMPORT_COLUMNS, contacts_import_csv
 from dashboard.intervals.models import QueueInterval
-from dashboard.reports.selectors import Scope, report_api
+from dashboard.reports.selectors import ReportFilter, report_api
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_anonymous_bank_records_import_and_report(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Technion SEE Center" in out and "0 rejected" in out
     expected = _bank_day_counts("990201")
-    report = report_api(kind="daily", first_day=date(1999, 2, 1), scope=Scope(), now=NOW)
+    report = report_api(kind="daily", first_day=date(1999, 2, 1), scope=ReportFilter(), now=NOW)
     rows = {r["queue"]: r for r in report["rows"] if r["queue"].startswith("Bank ")}
     for service, counts in expected.items():
         row = rows[f"Bank {service}"]

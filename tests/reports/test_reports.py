@@ -24,7 +24,7 @@ from dashboard.live.selectors import live_snapshot
 from dashboard.live.services import live_rebuild
 from dashboard.reports.models import Report, ReportSubscription
 from dashboard.reports.pdf import report_pdf
-from dashboard.reports.selectors import Scope, report_api, report_page
+from dashboard.reports.selectors import ReportFilter, report_api, report_page
 from dashboard.reports.services import report_build, report_compute, reports_build_due
 from dashboard.simulator.demo import demo_config_load
 from dashboard.simulator.engine import Simulator
@@ -72,7 +72,7 @@ def test_wallboard_today_interval_rows_and_daily_report_agree(simulated_day):
     per_queue = {}
     for r in rows:
         per_queue.setdefault(r["queue"], []).append(r)
-    api = report_api(kind="daily", first_day=DAY, scope=Scope(), now=now)
+    api = report_api(kind="daily", first_day=DAY, scope=ReportFilter(), now=now)
     api_rows = {r["queue"]: r for r in api["rows"]}
     assert sum(v["offered"] for v in live.values()) > 500
     for name, today in live.items():
@@ -105,7 +105,7 @@ def test_wallboard_today_interval_rows_and_daily_report_agree(simulated_day):
     )
     # the stored report holds the same figures as the one computed on the fly
     report_build(kind="daily", first_day=DAY, now=now, email=False)
-    stored = report_api(kind="daily", first_day=DAY, scope=Scope(), now=now)
+    stored = report_api(kind="daily", first_day=DAY, scope=ReportFilter(), now=now)
     assert stored["stored"] and stored["rows"] == api["rows"] and stored["total"] == api["total"]
 
 
@@ -201,7 +201,9 @@ def test_report_view_breakdowns_targets_and_trend(two_teams):
     Contact.objects.create(contact_id="old", queue=two_teams["algemeen"], channel="voice", offered_at=local(DAY - timedelta(days=7), 9),
                            answered_at=local(DAY - timedelta(days=7), 9, 0, 5))  # fmt: skip
     intervals_aggregate(start=day_bounds(DAY - timedelta(days=7))[0], end=day_bounds(DAY - timedelta(days=7))[1])
-    view = report_page(kind="daily", first_day=DAY, scope=Scope(team="1e lijn"), now=local(DAY + timedelta(days=1), 8))
+    view = report_page(
+        kind="daily", first_day=DAY, scope=ReportFilter(team="1e lijn"), now=local(DAY + timedelta(days=1), 8)
+    )
     kpis = {k["key"]: k for k in view["kpis"]}
     assert kpis["service_level"]["value"] == 81.8 and kpis["service_level"]["target"] == 80
     assert kpis["service_level"]["previous"] == 100.0 and kpis["service_level"]["trend"] == "worse"
@@ -222,7 +224,7 @@ def test_dst_days_in_the_daily_report(day, quarters):
     )
     intervals_aggregate(start=day_bounds(day)[0], end=day_bounds(day)[1])
     view = report_page(
-        kind="daily", first_day=day, scope=Scope(), now=datetime.combine(day + timedelta(days=1), time(8), TZ)
+        kind="daily", first_day=day, scope=ReportFilter(), now=datetime.combine(day + timedelta(days=1), time(8), TZ)
     )
     assert len(view["chart"]["labels"]) == quarters and sum(view["chart"]["offered"]) == 1
     assert view["chart"]["labels"][8] == ("03:00" if quarters == 92 else "02:00")
@@ -230,7 +232,7 @@ def test_dst_days_in_the_daily_report(day, quarters):
 
 
 def test_pdf_renders_and_holds_the_figures(two_teams):
-    view = report_page(kind="daily", first_day=DAY, scope=Scope(), now=local(DAY + timedelta(days=1), 8))
+    view = report_page(kind="daily", first_day=DAY, scope=ReportFilter(), now=local(DAY + timedelta(days=1), 8))
     pdf = report_pdf(view)
     assert pdf.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
