@@ -26,9 +26,11 @@ run: install
 	  KCC_PORT=$(PORT) exec $(BIN)/honcho -f Procfile start $$procs
 
 test: install
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

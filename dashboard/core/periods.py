@@ -20,6 +20,8 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def centre_tz() -> ZoneInfo:
+    """The centre's time zone (``TIME_ZONE``, Europe/Amsterdam by default): days, intervals and clocks are
+    bucketed and shown in it. The one place that reads it."""
     return ZoneInfo(settings.TIME_ZONE)
 
 

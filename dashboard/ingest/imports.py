@@ -21,7 +21,7 @@ from django.utils import timezone
 from dashboard.core.models import Channel, Source
 from dashboard.ingest.schema import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, FieldError, parse_datetime
 from dashboard.ingest.services import events_ingest
-from dashboard.intervals.services import intervals_after_import
+from dashboard.intervals.public import intervals_after_import
 
 IMPORT_COLUMNS = (
     "contact_id",

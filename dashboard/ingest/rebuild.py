@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dashboard.core.models import AgentStateSpan, Contact, Event
 from dashboard.ingest.services import agents_rederive, contacts_rederive
-from dashboard.live.services import live_rebuild, log_lock
+from dashboard.live.public import live_rebuild, log_lock
 
 CONTACTS_PER_STEP = 2000
 

@@ -28,9 +28,7 @@ from dashboard.core.bulk import CHUNK, insert_rows, update_column
 from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.ingest.schema import MAX_BATCH, FieldError, ValidEvent, validate_event
-from dashboard.live.broadcast import notify_changed
-from dashboard.live.rules import LiveChanges, QueueRule, visit_counts
-from dashboard.live.services import live_apply, live_next_version
+from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import redis
 from django.conf import settings
@@ -29,10 +28,6 @@ def _client_for(url: str) -> redis.Redis:
 def client() -> redis.Redis:
     """The process's Redis client for live state (connection-pooled, thread-safe)."""
     return _client_for(settings.REDIS_URL)
-
-
-def centre_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def root() -> str:

@@ -26,6 +26,7 @@ from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
 from dashboard.live.scopes import LiveScope
 from dashboard.live.selectors import kpi_values, live_snapshot
+from dashboard.live.services import live_ensure_loaded
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class Publisher:
     def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
         now = now or timezone.now()
+        live_ensure_loaded()  # the publisher, not the read, rebuilds a lost live state
         applied = int(keys.client().get(keys.applied_key()) or 0)  # read first: the snapshot holds at least this
         with_intervals = time.monotonic() - self.last_intervals >= INTERVALS_EVERY_S
         snapshot = live_snapshot(now=now, intervals=with_intervals)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from dashboard.core.metrics import Counts
 from dashboard.core.models import Queue
+from dashboard.core.periods import centre_tz
 from dashboard.live import keys
 
 
@@ -65,7 +66,7 @@ class LiveChanges:
         """Add ``counts`` (negative to remove) to the buckets the contact belongs to: its queue's day,
         quarter-hour and minute, and the day of the agent who answered it."""
         if self._now != now:  # a batch has one "now": work out its limits once
-            self._now, tz = now, keys.centre_tz()
+            self._now, tz = now, centre_tz()
             self._tz = tz
             self._first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
             self._minute_cutoff = now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S)

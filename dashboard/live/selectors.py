@@ -22,9 +22,9 @@ from django.utils import timezone
 from dashboard.core import metrics
 from dashboard.core.metrics import Counts
 from dashboard.core.models import KPI, Agent, AgentState, AgentStateSpan, Channel, Contact, Queue, Team
+from dashboard.core.periods import centre_tz
 from dashboard.live import keys
 from dashboard.live.rules import QueueRule, callback_pending, talking, visit_counts
-from dashboard.live.services import live_ensure_loaded
 
 # KPIs measured in seconds of waiting on the line: they say nothing of an e-mail backlog, so a KPI row
 # meant for every queue does not apply to asynchronous queues (a row naming the queue still does).
@@ -43,7 +43,7 @@ class Periods:
 
     @classmethod
     def at(cls, now: datetime) -> Periods:
-        tz = keys.centre_tz()
+        tz = centre_tz()
         day = now.astimezone(tz).date()
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
         end = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()), tz)
@@ -83,10 +83,9 @@ def _ts(value: float | str) -> datetime:
 
 
 def live_inputs_from_redis(queues, agents, periods: Periods, *, intervals: bool = False) -> LiveInputs:
-    live_ensure_loaded()
     r = keys.client()
     pipe = r.pipeline(transaction=False)
-    today = periods.now.astimezone(keys.centre_tz()).date()
+    today = periods.now.astimezone(centre_tz()).date()
     now_ts = periods.now.timestamp()
     for q in queues:
         pipe.hgetall(keys.day_key(q.id, today))
@@ -263,7 +262,7 @@ def _common_formula(queues: list[Queue]) -> str:
 
 
 def _interval_rows(inputs: LiveInputs, periods: Periods, qs: list[Queue], formula: str) -> list[dict]:
-    tz = keys.centre_tz()
+    tz = centre_tz()
     rows = []
     for quarter in periods.quarters:
         counts = sum((inputs.quarters[q.id][quarter] for q in qs), Counts())
@@ -362,8 +361,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
 
     snapshot = {
         "generated_at": now.isoformat(),
-        "time_zone": keys.centre_tz().key,
-        "today": periods.today_start.astimezone(keys.centre_tz()).date().isoformat(),
+        "time_zone": centre_tz().key,
+        "today": periods.today_start.astimezone(centre_tz()).date().isoformat(),
         "window": {"start": periods.window_start.isoformat(), "end": periods.window_end.isoformat()},
         "queues": out_queues,
         "teams": out_teams,
@@ -406,10 +405,17 @@ def _agent_row(agent: Agent, inputs: LiveInputs, queue_by_id: dict[int, Queue]) 
 
 
 def live_snapshot(*, team_ids: set[int] | None = None, now: datetime | None = None, intervals: bool = False) -> dict:
-    """The live snapshot from Redis (what the wallboards show)."""
+    """The live snapshot from Redis (what the wallboards show).
+
+    A read never writes: while the live state is not loaded (Redis restarted or was flushed, and the
+    publisher or the ``live_state_ensure`` task has not rebuilt it yet) the same snapshot is computed
+    from the database, which the live state only caches."""
     periods = Periods.at(now or timezone.now())
     config = live_config()
-    inputs = live_inputs_from_redis(config[0], config[1], periods, intervals=intervals)
+    if keys.client().exists(keys.loaded_key()):
+        inputs = live_inputs_from_redis(config[0], config[1], periods, intervals=intervals)
+    else:
+        inputs = live_inputs_from_db(config[0], config[1], periods, intervals=intervals)
     return snapshot_build(config, inputs, periods, team_ids)
 
 

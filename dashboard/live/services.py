@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.core.models import AgentStateSpan, Contact, Event, Queue
+from dashboard.core.periods import centre_tz
 from dashboard.live import keys
 from dashboard.live.rules import LiveChanges, QueueRule, callback_pending, talking, visit_counts, waiting_member
 
@@ -150,7 +151,7 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
         version = int(r.incr(keys.sequence_key()))
         doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k != keys.sequence_key()]
         changes = LiveChanges(version=version)
-        tz = keys.centre_tz()
+        tz = centre_tz()
         first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
         since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()), tz)
         since = min(since, now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S))

@@ -16,6 +16,7 @@ from django.dispatch import receiver
 
 from dashboard.core.models import KPI, Agent, Queue, Team
 from dashboard.live.broadcast import notify_changed
+from dashboard.live.services import live_rebuild
 
 log = logging.getLogger(__name__)
 COUNTING_FIELDS = ("sl_threshold_s", "short_abandon_threshold_s")
@@ -54,9 +55,7 @@ def queue_saved(sender, instance: Queue, **kwargs):
 
 
 def _rebuild() -> None:
-    from dashboard.live.services import live_rebuild
-
     try:
         live_rebuild()
     except redis.RedisError:
-        log.warning("could not rebuild the live state now; it is rebuilt when next read")
+        log.warning("could not rebuild the live state now; the publisher rebuilds it when Redis answers again")

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from dashboard.core.errors import ErrorSerializer
 from dashboard.core.models import Channel
 from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
-from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
+from dashboard.ingest.public import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from dashboard.reports.selectors import API_FIELDS, ReportFilter, ReportQueryError, parse_day, parse_week, report_api
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from dashboard.core import metrics
 from dashboard.core.models import KPI, Channel, Queue, Team
 from dashboard.core.periods import iso_week_label, local_date, parse_iso_week, week_monday
-from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS
-from dashboard.intervals.selectors import kpis_of
+from dashboard.ingest.public import ACKNOWLEDGEMENT, ANONYMOUS_BANK_TEAM
+from dashboard.intervals.public import QUEUE_INTERVAL_COUNTS, kpis_of
+from dashboard.reports.compute import SLOT_FIELDS, period_of, report_compute
 from dashboard.reports.models import Report, ReportKind
-from dashboard.reports.services import SLOT_FIELDS, period_of, report_compute
 
 TOP_REASONS = 10
 TOP_REPEATS = 15
@@ -356,9 +356,7 @@ def report_view(*, data: dict, queue: str | None = None, team: str | None = None
 
 def _acknowledgements(infos: list[dict]) -> list[str]:
     """Credits owed to the sources of imported data shown in the report."""
-    from dashboard.ingest.importers.anonymous_bank import ACKNOWLEDGEMENT, TEAM
-
-    if any(i["team"] == TEAM and i["name"] for i in infos):
+    if any(i["team"] == ANONYMOUS_BANK_TEAM and i["name"] for i in infos):
         return [str(ACKNOWLEDGEMENT)]
     return []
 

@@ -1,295 +1,33 @@
-"""Daily and weekly reports: computed from the interval store (the contact figures) and from the contacts
-(reasons, repeat contacts, first-contact resolution, transfer destinations), stored as documents, and
-e-mailed to the managers who subscribed.
-
-A report's counts are sums of interval rows, so a report, the interval rows and the wallboard's "today"
-agree to the contact. A weekly report is the sum of its seven days. First-contact resolution looks 7 days
-ahead, so a report is rebuilt once that window has passed and then marked final.
+"""Daily and weekly reports: built (by ``dashboard.reports.compute``) and stored as documents, kept up to
+date by the beat, and e-mailed to the managers who subscribed.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
-from dashboard.core.models import Queue, Team
-from dashboard.core.periods import centre_tz, day_bounds, interval_starts, iso_week_label, local_date, week_monday
-from dashboard.core.permissions import SEE_ALL
-from dashboard.intervals.models import (
-    QUEUE_INTERVAL_COUNTS,
-    QUEUE_INTERVAL_MAXIMA,
-    TEAM_INTERVAL_SECONDS,
+from dashboard.core.periods import day_bounds, local_date, week_monday
+from dashboard.core.permissions import SEE_ALL, user_roles
+from dashboard.intervals.public import (
     IntervalWatermark,
     QueueInterval,
     TeamInterval,
 )
-from dashboard.intervals.services import REPEAT_WINDOW_US, _Dialect, pg_tune
+from dashboard.reports.compute import RECENT_DAYS, RECENT_WEEKS, days_compute, period_of, report_compute
 from dashboard.reports.models import Report, ReportKind, ReportSubscription
+from dashboard.reports.pdf import report_pdf
+from dashboard.reports.selectors import report_view
 
 log = logging.getLogger(__name__)
-
-# Per slot (a quarter-hour in a daily report, a day in a weekly one) and queue: what the charts need.
-SLOT_FIELDS = ("offered", "answered", "answered_within_threshold", "abandoned", "short_abandoned", "wait_answered_ms")
-QUEUE_FACTS = ("identified", "fcr_answered", "fcr_resolved", "agent_transfers")
-RECENT_DAYS = 8  # daily reports kept up to date by the beat (yesterday and the week before it)
-RECENT_WEEKS = 2
-
-
-def period_of(kind: str, first_day: date) -> tuple[date, date, str]:
-    """(first day, day after the last, label) of the daily or weekly period starting ``first_day``."""
-    if kind == ReportKind.DAILY:
-        return first_day, first_day + timedelta(days=1), first_day.isoformat()
-    if kind == ReportKind.WEEKLY:
-        monday = week_monday(first_day)
-        return monday, monday + timedelta(days=7), iso_week_label(monday)
-    raise ValueError(f"kind: {kind!r} is not 'daily' or 'weekly'")
-
-
-def _empty_queue() -> dict:
-    return {
-        "counts": {k: 0 for k in (*QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA)},
-        "slots": [],
-        "reasons": {},
-        "repeats": {},
-        "transfers_to": {},
-        **dict.fromkeys(QUEUE_FACTS, 0),
-    }
-
-
-def _empty_team() -> dict:
-    return {**dict.fromkeys(TEAM_INTERVAL_SECONDS, 0.0), "paused_by_reason": {}}
-
-
-def _add(into: dict, key: str, n: int | float) -> None:
-    into[key] = into.get(key, 0) + n
-
-
-def _day_keyed(d: _Dialect, column: str) -> str:
-    """A SQL expression giving the local day of ``column`` (PostgreSQL) or its interval (SQLite, turned
-    into a day in Python)."""
-    return f"({column} AT TIME ZONE %(tz)s)::date" if d.pg else d.bucket(column)
-
-
-def _to_day(d: _Dialect, key) -> date:
-    if d.pg:
-        return key
-    return local_date(datetime.fromtimestamp(int(key), tz=UTC))
-
-
-def _contact_facts(days: list[date], queues: dict[str, dict]) -> None:
-    """Add reasons, repeat contacts, first-contact resolution and transfer destinations per day and queue
-    (``queues`` maps a day's ISO date to its queue dicts)."""
-    d = _Dialect()
-    start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
-    params = {"start": d.param_time(start), "end": d.param_time(end), "tz": centre_tz().key}
-    day_key = _day_keyed(d, "c.offered_at")
-    window = timedelta(days=REPEAT_WINDOW_DAYS)
-    params.update(wfrom=d.param_time(start - window), wto=d.param_time(end + window),
-                  aend=d.param_time(end + timedelta(days=1)))  # fmt: skip
-    # One sort of the customers' first visits from a week before to a week after the period gives each
-    # contact its previous and next contact (repeat contact; first-contact resolution): the same rule as
-    # the interval store's repeat_contacts (dashboard.services.intervals), which a test holds equal.
-    if d.pg:
-        repeat = f"f.prev_at >= c.offered_at - interval '{REPEAT_WINDOW_DAYS * 24} hours'"
-        alone = f"(f.next_at IS NULL OR f.next_at > c.offered_at + interval '{REPEAT_WINDOW_DAYS * 24} hours')"
-    else:
-        repeat = f"{d.us('f.prev_at')} >= {d.us('c.offered_at')} - {REPEAT_WINDOW_US}"
-        alone = f"(f.next_at IS NULL OR {d.us('f.next_at')} > {d.us('c.offered_at')} + {REPEAT_WINDOW_US})"
-    sql = f"""
-WITH f AS (
-  SELECT p.id, LAG(p.offered_at) OVER w AS prev_at, LEAD(p.offered_at) OVER w AS next_at
-  FROM dashboard_contact p
-  WHERE p.seq = 0 AND p.customer_ref <> '' AND p.offered_at >= %(wfrom)s AND p.offered_at < %(wto)s
-  WINDOW w AS (PARTITION BY p.customer_ref ORDER BY p.offered_at, p.contact_id)
-),
-a AS (
-  SELECT DISTINCT contact_id FROM dashboard_contact
-  WHERE answered_at IS NOT NULL AND offered_at >= %(start)s AND offered_at < %(aend)s
-),
-g AS (
-  SELECT {day_key} AS dk, c.queue_id AS q, c.reason,
-    CASE WHEN f.id IS NOT NULL THEN 1 ELSE 0 END AS identified,
-    CASE WHEN f.id IS NOT NULL AND {repeat} THEN 1 ELSE 0 END AS rep,
-    CASE WHEN f.id IS NOT NULL AND a.contact_id IS NOT NULL THEN 1 ELSE 0 END AS ans,
-    CASE WHEN f.id IS NOT NULL AND {alone} THEN 1 ELSE 0 END AS alone_after
-  FROM dashboard_contact c
-  LEFT JOIN f ON f.id = c.id
-  LEFT JOIN a ON a.contact_id = c.contact_id
-  WHERE c.offered_at >= %(start)s AND c.offered_at < %(end)s
-)
-SELECT dk, q, reason, COUNT(*), SUM(identified), SUM(rep), SUM(ans), SUM(ans * alone_after)
-FROM g GROUP BY dk, q, reason
-"""
-    with transaction.atomic(), connection.cursor() as cursor:
-        pg_tune()
-        cursor.execute(sql, params)
-        for dk, q, reason, offered, identified, repeats, answered, resolved in cursor.fetchall():
-            day = _to_day(d, dk).isoformat()
-            if day not in queues:
-                continue
-            qd = queues[day].setdefault(str(q), _empty_queue())
-            reason = reason or "-"
-            _add(qd["reasons"], reason, offered)
-            if repeats:
-                _add(qd["repeats"], reason, int(repeats))
-            qd["identified"] += identified
-            qd["fcr_answered"] += int(answered or 0)
-            qd["fcr_resolved"] += int(resolved or 0)
-        cursor.execute(
-            f"""SELECT {day_key}, c.queue_id, c.transferred_to_queue, COUNT(c.transferred_at),
-                SUM(c.transfers) - COUNT(c.transferred_at)
-                FROM dashboard_contact c
-                WHERE c.offered_at >= %(start)s AND c.offered_at < %(end)s AND c.transfers > 0
-                GROUP BY 1, 2, 3""",
-            params,
-        )
-        for dk, q, to_queue, to_queue_n, to_agent_n in cursor.fetchall():
-            day = _to_day(d, dk).isoformat()
-            if day not in queues:
-                continue
-            qd = queues[day].setdefault(str(q), _empty_queue())
-            if to_queue_n:
-                _add(qd["transfers_to"], to_queue or "-", int(to_queue_n))
-            qd["agent_transfers"] += int(to_agent_n or 0)
-
-
-def queue_info() -> dict[str, dict]:
-    """What a report keeps of each queue's configuration (as it was when the report was built)."""
-    return {
-        str(q.id): {
-            "name": q.name,
-            "channel": q.channel,
-            "team_id": q.team_id,
-            "team": q.team.name if q.team else None,
-            "sl_formula": q.sl_formula,
-            "sl_threshold_s": q.sl_threshold_s,
-            "sl_target_pct": float(q.sl_target_pct),
-        }
-        for q in Queue.objects.select_related("team").order_by("name")
-    }
-
-
-def days_compute(days: list[date]) -> dict[str, dict]:
-    """The figures of each local day in ``days`` (consecutive), keyed by ISO date: per queue the summed
-    interval counts, the quarter-hour slots, reasons, repeats, first-contact resolution and transfers;
-    per team the agent time."""
-    days = sorted(days)
-    start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
-    bounds = {day.isoformat(): day_bounds(day) for day in days}
-    slot_index = {
-        iso: {int(s.timestamp()): i for i, s in enumerate(interval_starts(lo, hi))} for iso, (lo, hi) in bounds.items()
-    }
-    out: dict[str, dict] = {
-        iso: {
-            "date": iso,
-            "start": lo.isoformat(),
-            "end": hi.isoformat(),
-            "slots": len(slot_index[iso]),
-            "queues": {},
-            "teams": {},
-        }  # fmt: skip
-        for iso, (lo, hi) in bounds.items()
-    }
-    queues = {iso: out[iso]["queues"] for iso in out}
-    fields = (*QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA)
-    rows = QueueInterval.objects.filter(start__gte=start, start__lt=end).values_list("queue_id", "start", *fields)
-    tz = centre_tz()
-    slot_pos = {f: i for i, f in enumerate(fields)}
-    for queue_id, at, *values in rows.iterator(chunk_size=10000):
-        iso = at.astimezone(tz).date().isoformat()
-        qd = queues[iso].setdefault(str(queue_id), _empty_queue())
-        counts = qd["counts"]
-        for f, v in zip(fields, values, strict=True):
-            counts[f] = max(counts[f], v) if f in QUEUE_INTERVAL_MAXIMA else counts[f] + v
-        if values[slot_pos["offered"]]:
-            if not qd["slots"]:
-                qd["slots"] = [[0] * len(SLOT_FIELDS) for _ in range(out[iso]["slots"])]
-            qd["slots"][slot_index[iso][int(at.timestamp())]] = [values[slot_pos[f]] for f in SLOT_FIELDS]
-    teams = TeamInterval.objects.filter(start__gte=start, start__lt=end).values_list(
-        "team_id", "start", "paused_by_reason", *TEAM_INTERVAL_SECONDS
-    )
-    for team_id, at, paused_by_reason, *secs in teams.iterator(chunk_size=10000):
-        iso = at.astimezone(tz).date().isoformat()
-        td = out[iso]["teams"].setdefault(str(team_id or 0), _empty_team())
-        for f, v in zip(TEAM_INTERVAL_SECONDS, secs, strict=True):
-            td[f] += v
-        for reason, v in paused_by_reason.items():
-            _add(td["paused_by_reason"], reason, v)
-    _contact_facts(days, queues)
-    return out
-
-
-def _merge_queue(into: dict, part: dict) -> None:
-    for f, v in part["counts"].items():
-        into["counts"][f] = max(into["counts"][f], v) if f in QUEUE_INTERVAL_MAXIMA else into["counts"][f] + v
-    for key in ("reasons", "repeats", "transfers_to"):
-        for k, v in part[key].items():
-            _add(into[key], k, v)
-    for f in QUEUE_FACTS:
-        into[f] += part[f]
-
-
-def report_compute(
-    *, kind: str, first_day: date, now: datetime | None = None, per_day: dict[str, dict] | None = None
-) -> dict:
-    """A report's document: the period, the queues' and teams' configuration and figures, and the slots
-    (quarter-hours of the day, or the seven days of the week). ``per_day`` may hold the days already
-    computed by ``days_compute``."""
-    now = now or timezone.now()
-    first, after, label = period_of(kind, first_day)
-    days = [first + timedelta(days=i) for i in range((after - first).days)]
-    if per_day is None or any(d.isoformat() not in per_day for d in days):
-        per_day = days_compute(days)
-    start, end = day_bounds(first)[0], day_bounds(after - timedelta(days=1))[1]
-    tz = centre_tz()
-    data = {
-        "kind": kind,
-        "label": label,
-        "first_day": first.isoformat(),
-        "last_day": (after - timedelta(days=1)).isoformat(),
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "time_zone": tz.key,
-        "built_at": now.isoformat(),
-        "final": now >= end + timedelta(days=REPEAT_WINDOW_DAYS),
-        "fcr_window_ends": (end + timedelta(days=REPEAT_WINDOW_DAYS)).isoformat(),
-        "queue_info": queue_info(),
-        "team_info": {str(t.id): t.name for t in Team.objects.all()},
-    }
-    if kind == ReportKind.DAILY:
-        day = per_day[first.isoformat()]
-        data["slot_labels"] = [s.astimezone(tz).strftime("%H:%M") for s in interval_starts(start, end)]
-        data["queues"] = day["queues"]
-        data["teams"] = day["teams"]
-        return data
-    data["slot_labels"] = [d.isoformat() for d in days]
-    queues: dict[str, dict] = {}
-    teams: dict[str, dict] = {}
-    for i, d in enumerate(days):
-        day = per_day[d.isoformat()]
-        for qid, part in day["queues"].items():
-            qd = queues.setdefault(qid, _empty_queue())
-            if not qd["slots"]:
-                qd["slots"] = [[0] * len(SLOT_FIELDS) for _ in days]
-            _merge_queue(qd, part)
-            qd["slots"][i] = [part["counts"][f] for f in SLOT_FIELDS]
-        for tid, part in day["teams"].items():
-            td = teams.setdefault(tid, _empty_team())
-            for f in TEAM_INTERVAL_SECONDS:
-                td[f] += part[f]
-            for reason, v in part["paused_by_reason"].items():
-                _add(td["paused_by_reason"], reason, v)
-    data["queues"] = queues
-    data["teams"] = teams
-    return data
 
 
 def _period_aggregated(end: datetime) -> bool:
@@ -389,10 +127,6 @@ def report_email(*, report: Report) -> int:
     """E-mail a built report to its subscribers (managers, WFM and admins with an address): a summary in
     the body and the report as a PDF, for the team, queue or channel they chose. Uses Django's e-mail
     backend (the console by default). Marks the report e-mailed; returns the number of messages sent."""
-    from dashboard.core.permissions import user_roles
-    from dashboard.reports.pdf import report_pdf
-    from dashboard.reports.selectors import report_view
-
     subscriptions = ReportSubscription.objects.filter(kind=report.kind).select_related("user", "team", "queue")
     sent = 0
     for sub in subscriptions:

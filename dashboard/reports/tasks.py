@@ -1,10 +1,9 @@
 """Celery tasks of the reports: adapters that call one service each (see ``dashboard.intervals.tasks``
 for why a rerun is safe). Task names stay ``dashboard.tasks.*``."""
 
-from celery import chain, shared_task
+from celery import chain, current_app, shared_task
 from celery.signals import worker_ready
 
-from dashboard.intervals.tasks import intervals_aggregate
 from dashboard.reports.services import reports_build_due
 
 
@@ -37,4 +36,7 @@ def _reports_catch_up(sender, **kwargs) -> None:
     """When a worker starts: aggregate, then build any missing recent report, rather than waiting for
     the first beat runs (a fresh installation has yesterday's report within a minute or two). Idempotent,
     so several workers starting at once do no harm."""
-    chain(intervals_aggregate.si(), reports_daily_build.si(), reports_weekly_build.si()).apply_async(countdown=20)
+    # The aggregation task by its name: it belongs to the interval store, which reports use only through
+    # its public module.
+    aggregate = current_app.signature("dashboard.tasks.intervals_aggregate", immutable=True)
+    chain(aggregate, reports_daily_build.si(), reports_weekly_build.si()).apply_async(countdown=20)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.periods import iso_week_label
 from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
-from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
+from dashboard.ingest.public import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from dashboard.reports.pdf import report_pdf, report_title
 from dashboard.reports.selectors import (
     ReportFilter,

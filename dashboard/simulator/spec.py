@@ -2,11 +2,9 @@
 the database, so the engine itself never touches the ORM."""
 
 from collections import defaultdict
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 
 from dashboard.core.models import Agent, ClosedDay, Line, Queue
+from dashboard.core.periods import centre_tz
 from dashboard.simulator.engine import AgentSpec, CentreSpec, QueueSpec
 
 
@@ -52,4 +50,4 @@ def centre_spec_from_db() -> CentreSpec:
         )
         for agent in Agent.objects.select_related("team").prefetch_related("skills").order_by("login_id")
     ]
-    return CentreSpec(queues=queues, agents=agents, tz=ZoneInfo(settings.TIME_ZONE))
+    return CentreSpec(queues=queues, agents=agents, tz=centre_tz())

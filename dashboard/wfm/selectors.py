@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dashboard.core import erlang, metrics
-from dashboard.core.models import Queue, Team
+from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, interval_starts, rollup_start
-from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS, QUEUE_INTERVAL_MAXIMA, QueueInterval
-from dashboard.intervals.selectors import interval_rows, queues_filtered, team_interval_rows
+from dashboard.intervals.public import (
+    QUEUE_INTERVAL_COUNTS,
+    QUEUE_INTERVAL_MAXIMA,
+    QueueInterval,
+    interval_rows,
+    queues_filtered,
+    team_interval_rows,
+)
 from dashboard.wfm.models import ForecastInterval
 
 LENGTHS = (15, 30, 60)
@@ -488,8 +494,6 @@ def forecast_export_batches(
 
 def check_filters(*, queue: str | None = None, team: str | None = None, channel: str | None = None) -> None:
     """ValueError naming the filter when a queue, team or channel name is unknown."""
-    from dashboard.core.models import Channel
-
     if queue and not Queue.objects.filter(name=queue).exists():
         raise ValueError(f"queue: unknown queue {queue!r}")
     if team and not Team.objects.filter(name=team).exists():

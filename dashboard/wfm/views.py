@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboard.core.errors import flatten
+from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.permissions import can_use_wfm
 from dashboard.wfm.api import ExportSerializer, ForecastBuildSerializer, StaffingQuerySerializer
 from dashboard.wfm.models import IntervalExport
@@ -74,8 +76,6 @@ DIRECT_XLSX_ROWS = 10_000
 
 
 def _filter_choices() -> dict:
-    from dashboard.core.models import Channel, Queue, Team
-
     return {
         "queues": list(Queue.objects.order_by("name").values_list("name", flat=True)),
         "teams": list(Team.objects.order_by("name").values_list("name", flat=True)),
@@ -133,8 +133,6 @@ def export_progress(request, export_id):
 
 
 def _flatten(errors) -> str:
-    from dashboard.core.errors import flatten
-
     return flatten(errors)
 
 

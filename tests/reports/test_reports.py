@@ -22,10 +22,11 @@ from dashboard.intervals.selectors import interval_rows
 from dashboard.intervals.services import intervals_aggregate, intervals_update
 from dashboard.live.selectors import live_snapshot
 from dashboard.live.services import live_rebuild
+from dashboard.reports.compute import report_compute
 from dashboard.reports.models import Report, ReportSubscription
 from dashboard.reports.pdf import report_pdf
 from dashboard.reports.selectors import ReportFilter, report_api, report_page
-from dashboard.reports.services import report_build, report_compute, reports_build_due
+from dashboard.reports.services import report_build, reports_build_due
 from dashboard.simulator.demo import demo_config_load
 from dashboard.simulator.engine import Simulator
 from dashboard.simulator.spec import centre_spec_from_db

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from dashboard.core.models import ClosedDay, Queue
 from dashboard.core.periods import INTERVAL_S, centre_tz, day_bounds, interval_starts
-from dashboard.intervals.selectors import interval_rows, queues_filtered
+from dashboard.intervals.public import interval_rows, queues_filtered
 from dashboard.wfm.models import ForecastEvent, ForecastInterval, ForecastSource
 
 IMPORT_COLUMNS = ("queue", "interval_start", "offered", "aht_s")
