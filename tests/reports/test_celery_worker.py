@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,61 +26,15 @@ from celery import Celery
 from django.conf import settings
 
 from dashboard.core.periods import day_bounds, local_date
+from tests.databases import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_S = 3
 
 
-class WorkerDatabase:
-    """A database for the worker: the vendor the suite runs on, a name of its own."""
-
-    def __init__(self, tmp_path: Path):
-        db = settings.DATABASES["default"]
-        self.pg = db["ENGINE"].endswith("postgresql")
-        if self.pg:
-            self.name = f"kcc_worker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-            self.admin = self._url(db, "postgres")
-            self.url = self._url(db, self.name)
-            import psycopg
-
-            with psycopg.connect(self.admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-        else:
-            self.path = tmp_path / "worker.sqlite3"
-            self.url = f"sqlite:///{self.path}"
-
-    @staticmethod
-    def _url(db: dict, name: str) -> str:
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
-
-    def connect(self):
-        if self.pg:
-            import psycopg
-
-            return psycopg.connect(self.url.replace("postgres://", "postgresql://"), autocommit=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        return conn
-
-    def query(self, sql: str, params=()) -> list[tuple]:
-        conn = self.connect()
-        try:
-            cur = conn.execute(sql.replace("?", "%s") if self.pg else sql, params)
-            return list(cur.fetchall()) if cur.description else []
-        finally:
-            conn.close()
-
-    def drop(self) -> None:
-        if self.pg:
-            import psycopg
-
-            with psycopg.connect(self.admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def worker_env(tmp_path):
-    database = WorkerDatabase(tmp_path)
+    database = ScratchDatabase(tmp_path, prefix="kcc_worker")
     broker = _broker_url()
     env = {
         **os.environ,
@@ -161,7 +114,7 @@ def _history_csv(path: Path, day) -> Path:
     return path
 
 
-def _intervals(db: WorkerDatabase) -> list[tuple]:
+def _intervals(db: ScratchDatabase) -> list[tuple]:
     return db.query(
         "SELECT q.name, i.start, i.offered, i.answered, i.abandoned, i.answered_within_threshold, i.wait_answered_ms "
         "FROM dashboard_queueinterval i JOIN dashboard_queue q ON q.id = i.queue_id WHERE i.offered > 0 ORDER BY 1, 2"
@@ -244,7 +197,7 @@ def test_tasks_on_a_real_worker_are_idempotent_and_survive_a_killed_worker(worke
         r.delete("celery", *r.keys(f"{queue}*"))
 
 
-def _db_time(db: WorkerDatabase, at: datetime):
+def _db_time(db: ScratchDatabase, at: datetime):
     if db.pg:
         return at
     from datetime import UTC
