@@ -61,7 +61,9 @@ class IngestResult:
 
 
 def events_ingest(*, source: Source, events: list[Any], now: datetime | None = None) -> IngestResult:
-    """Validate, log and apply a batch of events from ``source``; see the module docstring."""
+    """Validate, log and apply a batch of events from ``source``; see the module docstring. Commits
+    on its own (inside a caller's transaction it raises ``RuntimeError``), so that when it returns the
+    batch is in the database and its ``live_version`` in Redis."""
     if len(events) > MAX_BATCH:
         raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
     received_at = now or timezone.now()
