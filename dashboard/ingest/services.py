@@ -5,7 +5,9 @@
 3. The contacts and agents the new events touch are derived again from their whole log (contacts) or
    from the last state before the new events (agents), under a per-contact / per-agent lock, so
    out-of-order and duplicated events give the same result as a rebuild from the log.
-4. The live state in Redis moves by what changed (see ``dashboard.services.live``).
+4. After the batch commits, the live state in Redis moves by what changed (see
+   ``dashboard.live.services``) and the live publisher is woken. A batch the database rolls back never
+   reaches Redis.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class IngestResult:
 
 
 def events_ingest(*, source: Source, events: list[Any], now: datetime | None = None) -> IngestResult:
-    """Validate, log and apply a batch of events from ``source``; see the module docstring."""
+    """Validate, log and apply a batch of events from ``source``; see the module docstring. Commits
+    on its own (inside a caller's transaction it raises ``RuntimeError``), so that when it returns the
+    batch is in the database and its ``live_version`` in Redis."""
     if len(events) > MAX_BATCH:
         raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
     received_at = now or timezone.now()
@@ -89,18 +93,22 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
         valid.append((index, event))
 
     live_version = None
+    changes = None
     if valid:
-        with transaction.atomic():
+        # Durable: leaving the block means the batch is committed (a caller's transaction around it
+        # would make the Redis write below precede the real commit, so it is refused).
+        with transaction.atomic(durable=True):
             inserted = _log_append(source, [e for _, e in valid], received_at)
             new_events = [e for _, e in valid if e.event_id in inserted]
             if new_events:
-                # Applied while this batch's contacts and agents are locked and before commit, so a
-                # rebuild of the live state (which locks the log) sees each batch either wholly in the
-                # database it reads or wholly after its own write: never half, never twice.
                 changes = state_apply(new_events, now=received_at)
-                live_apply(changes)
-                live_version = changes.version
-                transaction.on_commit(_notify_publisher)
+        if changes is not None:
+            # After commit, so Redis never counts a batch the database rolled back. The version taken
+            # inside the transaction orders this write against other batches and against a rebuild of
+            # the live state (see ``live_rebuild``): it is neither lost nor counted twice.
+            live_apply(changes)
+            live_version = changes.version
+            _notify_publisher()
         for index, event in valid:
             if event.event_id in inserted:
                 results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
@@ -152,7 +160,11 @@ def _chunks(items: list, size: int = CHUNK):
 
 def state_apply(new_events: list[ValidEvent], *, now: datetime) -> LiveChanges:
     """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
-    transaction) and return the live-state changes to apply after commit."""
+    transaction, after the events are logged) and return the live-state changes to apply after commit.
+
+    The changes' version is taken under the contacts' and agents' locks, so a later derivation of the
+    same contact or agent gets a larger one; and after the log insert, so a rebuild of the live state
+    (which locks the log first) sees every batch of a lower version in the database it reads."""
     contact_ids = sorted({e.contact_id for e in new_events if e.contact_id is not None})
     agent_first: dict[str, datetime] = {}
     for e in new_events:

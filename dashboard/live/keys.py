@@ -94,6 +94,12 @@ def applied_key() -> str:
     return f"{root()}:applied"
 
 
+def rebuilt_key() -> str:
+    """The version the last rebuild took: the rebuild holds every batch of a lower version, so such a
+    batch's changes, reaching Redis after it, are not applied again."""
+    return f"{root()}:rebuilt"
+
+
 def loaded_key() -> str:
     """Present while the live state is complete; missing after a Redis restart or flush."""
     return f"{root()}:loaded"

@@ -1,9 +1,15 @@
 """Writes to the live state in Redis: per queue today's and the last minutes' counters, the contacts
 waiting, and each agent's current state.
 
-Ingest hands over the contacts' visits as they were before and after a batch; the counters move by the
-difference, so a duplicate or late event changes exactly what it should and nothing else. The live state
-can always be rebuilt from the database (``live_rebuild``): it is a cache of what the database holds.
+Ingest hands over, after a batch commits, the contacts' visits as they were before and after it; the
+counters move by the difference, so a duplicate or late event changes exactly what it should and nothing
+else. The live state can always be rebuilt from the database (``live_rebuild``): it is a cache of what
+the database holds.
+
+Every batch carries a version (``live_next_version``) taken inside its transaction. It orders the
+updates of one contact or agent (batches may reach Redis in another order than they committed), and it
+fences a rebuild: a batch of a lower version than the rebuild's is in what the rebuild read, so its
+changes are skipped when they reach Redis after the rebuild has begun to write.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dashboard.live.rules import LiveChanges, QueueRule, callback_pending, talki
 log = logging.getLogger(__name__)
 
 # A whole batch's changes in one script call (one round trip, one reply), executed atomically:
+#   nothing when a rebuild of a later version holds the batch already (returns 0);
 #   counters: HINCRBY each non-zero field, and renew the bucket's expiry;
 #   contacts: set where the contact is now (waiting, talking, callback due) unless a later derivation of
 #             the same contact got there first (batches may reach Redis in another order than they were
@@ -34,8 +41,9 @@ log = logging.getLogger(__name__)
 _APPLY_SCRIPT = """
 local version = tonumber(ARGV[1])
 local version_ttl, minute_ttl, day_ttl = ARGV[2], ARGV[3], ARGV[4]
-local i = 7
-for _ = 1, tonumber(ARGV[6]) do
+if version < tonumber(redis.call('GET', ARGV[6]) or '0') then return 0 end
+local i = 8
+for _ = 1, tonumber(ARGV[7]) do
   local key, ttl, n = ARGV[i], (ARGV[i + 1] == 'm') and minute_ttl or day_ttl, tonumber(ARGV[i + 2])
   i = i + 3
   for _ = 1, n do
@@ -90,8 +98,8 @@ def live_next_version() -> int:
     """A number that grows with every derivation, to order the live updates of one contact or agent.
 
     Taken inside the ingest transaction, after the contact's lock: a later derivation gets a larger
-    number. When Redis is unreachable ingest goes on (the database is the truth) and the live state is
-    marked for a rebuild.
+    number. When Redis is unreachable ingest goes on (the database is the truth), the version is 0 and
+    ``live_apply`` marks the live state for a rebuild.
     """
     try:
         return int(keys.client().incr(keys.sequence_key()))
@@ -101,8 +109,9 @@ def live_next_version() -> int:
 
 
 def live_apply(changes: LiveChanges) -> None:
-    """Apply one batch's changes to Redis in one script call. Never raises: the database is the truth,
-    and a failure marks the live state incomplete so that the next reader rebuilds it from there."""
+    """Apply one committed batch's changes to Redis in one script call; skipped when a rebuild that
+    began after the batch committed holds it already. Never raises: the database is the truth, and a
+    failure marks the live state incomplete so that the next reader rebuilds it from there."""
     try:
         r = keys.client()
         args: list = [
@@ -111,6 +120,7 @@ def live_apply(changes: LiveChanges) -> None:
             keys.MINUTE_KEY_TTL_S,
             keys.DAY_KEY_TTL_S,
             keys.applied_key(),
+            keys.rebuilt_key(),
         ]
         counters, touched = [], 0
         for key, delta in changes.counters.items():
@@ -143,13 +153,19 @@ def live_apply(changes: LiveChanges) -> None:
 
 def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
     """Rebuild the whole live state in Redis from the database (after a Redis restart, a flush, or a
-    change of a queue's thresholds). Returns what it wrote."""
+    change of a queue's thresholds). Returns what it wrote.
+
+    With the log locked, it takes a version: every batch of a lower version has committed (or rolled
+    back) and is in what it reads; every batch of a higher one commits after it and reaches Redis after
+    its write. Before replacing the keys it raises the fence (``keys.rebuilt_key``) to its version, so a
+    lower batch's changes reaching Redis late are skipped rather than counted twice; those that got in
+    before the fence are in the keys it replaces. The fence also marks the state incomplete until the
+    new state is written, so a rebuild that fails half-way is done again by the next reader."""
     now = now or timezone.now()
     r = keys.client()
     with transaction.atomic():
         log_lock()
         version = int(r.incr(keys.sequence_key()))
-        doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k != keys.sequence_key()]
         changes = LiveChanges(version=version)
         tz = centre_tz()
         first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
@@ -179,7 +195,10 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
                 talking_now[visit.agent_id][member] = f"{visit.queue_id}|{visit.answered_at.timestamp()}"
             if callback_pending(visit):
                 callbacks[visit.queue_id][member] = visit.callback_promised_by.timestamp()
-        agents = 0
+        open_spans = list(AgentStateSpan.objects.filter(end=None))
+        r.pipeline(transaction=True).set(keys.rebuilt_key(), version).delete(keys.loaded_key()).execute()
+        kept = {keys.sequence_key(), keys.rebuilt_key()}
+        doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k not in kept]
         pipe = r.pipeline(transaction=True)
         if doomed:
             pipe.delete(*doomed)
@@ -194,21 +213,22 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
             pipe.hset(keys.agent_contact_key(agent_id), mapping=members)
         for queue_id, members in callbacks.items():
             pipe.zadd(keys.callbacks_key(queue_id), members)
-        for span in AgentStateSpan.objects.filter(end=None):
+        for span in open_spans:
             pipe.hset(
                 keys.agent_key(span.agent_id),
                 mapping={"ver": version, "state": span.state, "reason": span.reason, "since": span.start.timestamp()},
             )
-            agents += 1
+        pipe.set(keys.applied_key(), version)  # every batch below the fence is in this state
         pipe.set(keys.loaded_key(), now.isoformat())
         pipe.execute()
-    return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": agents}
+    return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": len(open_spans)}
 
 
 def log_lock() -> None:
-    """Hold off ingest while the live state is rebuilt: each batch writes to Redis before it commits,
-    so with the log locked every batch is either in what the rebuild reads or waits until it is done.
-    (SQLite's IMMEDIATE transactions hold the one write lock already.)"""
+    """Hold off ingest while the live state is rebuilt: with the log locked, every batch has either
+    committed before the rebuild reads (and took its live version before the rebuild took its own) or
+    waits to log its events, and so to take its version, until the rebuild has committed. (SQLite's
+    IMMEDIATE transactions hold the one write lock already.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Event._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")

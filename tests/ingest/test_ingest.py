@@ -1,14 +1,19 @@
 """The ingest service against the real database and Redis: idempotence, out-of-order arrival,
-partial rejection, and the live state equal to a fresh computation from the database."""
+partial rejection, the live state equal to a fresh computation from the database, and Redis written only
+after commit (a rolled-back batch never counts; a rebuild and a batch never count it twice)."""
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError, connection
 
 from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue
+from dashboard.ingest import services as ingest_services
 from dashboard.ingest.rebuild import state_rebuild
 from dashboard.ingest.services import events_ingest
+from dashboard.live import keys as livekeys
 from dashboard.live.selectors import live_snapshot, live_snapshot_from_db
 from dashboard.live.services import live_rebuild
 from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory
@@ -208,8 +213,6 @@ def test_rebuild_from_the_log_equals_live_processing(centre):
 
 
 def test_lost_live_state_is_rebuilt_on_read(centre):
-    from dashboard.live import keys as livekeys
-
     events_ingest(source=centre, events=scenario(), now=NOW)
     live = live_snapshot(now=NOW)
     r = livekeys.client()
@@ -228,3 +231,119 @@ def test_changing_a_queue_threshold_recounts_today(centre):
     after = next(q for q in live_snapshot(now=NOW)["queues"] if q["name"] == "Algemeen")["today"]
     assert after["answered_within_threshold"] == 2
     assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
+
+
+# --- Redis after commit ---------------------------------------------------------------------------
+
+
+def live_keys() -> dict[str, str]:
+    """Every live-state key and its type."""
+    r = livekeys.client()
+    return {key: r.type(key) for key in r.scan_iter(match=f"{livekeys.root()}:*")}
+
+
+def algemeen(snapshot) -> dict:
+    return next(q for q in snapshot["queues"] if q["name"] == "Algemeen")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_commit_fails_never_reaches_redis(centre, monkeypatch):
+    live_rebuild(now=NOW)  # a complete live state: nothing below is hidden by a rebuild on read
+    before = live_keys()
+    derive = ingest_services.state_apply
+
+    def derive_then_dangle(new_events, *, now):
+        changes = derive(new_events, now=now)
+        # A span of an agent that does not exist: foreign keys are checked at commit (deferred on
+        # SQLite and PostgreSQL alike), so the commit fails after everything in the block has run.
+        AgentStateSpan.objects.create(agent_id=10**9, state="available", start=now)
+        return changes
+
+    monkeypatch.setattr(ingest_services, "state_apply", derive_then_dangle)
+    with pytest.raises(IntegrityError):
+        events_ingest(source=centre, events=scenario(), now=NOW)
+    monkeypatch.undo()
+    assert not Event.objects.exists() and not Contact.objects.exists()
+    # No counters, no waiting contacts, no agents; and the state is still marked complete.
+    assert live_keys() == before and livekeys.loaded_key() in before
+
+    result = events_ingest(source=centre, events=scenario(), now=NOW)
+    assert result.accepted == len(scenario())
+    assert livekeys.client().exists(livekeys.loaded_key())  # the figures below are the batch's own writes
+    assert int(livekeys.client().get(livekeys.applied_key())) >= result.live_version
+    snap = live_snapshot(now=NOW)
+    queue = algemeen(snap)
+    assert (queue["today"]["offered"], queue["today"]["answered"], queue["waiting"]) == (4, 2, 1)
+    assert snap == live_snapshot_from_db(now=NOW)
+
+
+def test_a_batch_reaching_redis_after_a_rebuild_that_read_it_counts_once(centre, monkeypatch):
+    events = scenario()
+    events_ingest(source=centre, events=events, now=NOW)
+    expected = live_snapshot(now=NOW)
+    Event.objects.all().delete()
+    Contact.objects.all().delete()
+    AgentStateSpan.objects.all().delete()
+    live_rebuild(now=NOW)
+    apply = ingest_services.live_apply
+
+    def rebuild_then_apply(changes):
+        live_rebuild(now=NOW)  # begins after the batch committed, so it reads the batch from the database
+        apply(changes)  # and the batch's own changes arrive late: fenced off
+
+    monkeypatch.setattr(ingest_services, "live_apply", rebuild_then_apply)
+    first = events_ingest(source=centre, events=events[:12], now=NOW)
+    monkeypatch.undo()
+    r = livekeys.client()
+    assert first.live_version < int(r.get(livekeys.rebuilt_key())) <= int(r.get(livekeys.applied_key()))
+    assert r.exists(livekeys.loaded_key())
+    assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
+
+    second = events_ingest(source=centre, events=events[12:], now=NOW)  # after the rebuild: counted on top
+    assert second.live_version > int(r.get(livekeys.rebuilt_key()))
+    assert r.exists(livekeys.loaded_key())
+    assert live_snapshot(now=NOW) == expected == live_snapshot_from_db(now=NOW)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_waiting_on_an_open_batch_neither_loses_nor_doubles_it(centre, monkeypatch):
+    """Real concurrency: a batch holds its transaction open while a rebuild starts in another thread.
+    The rebuild waits for the log (PostgreSQL's table lock, SQLite's write lock); the batch commits and
+    writes Redis while the rebuild runs. Whichever reaches Redis first, the batch counts once."""
+    live_rebuild(now=NOW)
+    logged, release = threading.Event(), threading.Event()
+    derive = ingest_services.state_apply
+
+    def derive_and_wait(new_events, *, now):
+        changes = derive(new_events, now=now)
+        logged.set()
+        assert release.wait(10)
+        return changes
+
+    monkeypatch.setattr(ingest_services, "state_apply", derive_and_wait)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    batch = threading.Thread(target=run, args=(lambda: events_ingest(source=centre, events=scenario(), now=NOW),))
+    rebuild = threading.Thread(target=run, args=(lambda: live_rebuild(now=NOW),))
+    batch.start()
+    assert logged.wait(10)
+    rebuild.start()
+    rebuild.join(0.5)
+    assert rebuild.is_alive()  # waiting for the batch's transaction
+    release.set()
+    batch.join(30)
+    rebuild.join(30)
+    monkeypatch.undo()
+    assert not errors
+    assert livekeys.client().exists(livekeys.loaded_key())
+    snap = live_snapshot(now=NOW)
+    assert algemeen(snap)["today"]["offered"] == 4
+    assert snap == live_snapshot_from_db(now=NOW)
