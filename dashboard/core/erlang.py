@@ -387,6 +387,53 @@ def _required_c(traffic: float, aht_s: float, target_sl: float, threshold_s: flo
         b = ab / (n + ab)
 
 
+def interval_traffic(*, offered: float, aht_s: float | None, interval_s: float) -> float | None:
+    """The traffic (Erlang) of an interval's actual or forecast figures, where the AHT may be unknown.
+
+    ``offered × aht_s ÷ interval_s`` (``traffic_erlangs``). Nothing offered, or an AHT of 0, is no
+    traffic: 0.0. An unknown AHT (None: nothing was handled to measure it) with contacts offered is
+    unknown traffic: None.
+    """
+    if offered <= 0:
+        return 0.0
+    if aht_s is None:
+        return None
+    return traffic_erlangs(calls=offered, interval_s=interval_s, aht_s=aht_s)
+
+
+def interval_required_agents(
+    *,
+    offered: float,
+    aht_s: float | None,
+    interval_s: float,
+    target_sl: float,
+    threshold_s: float,
+    max_occupancy: float = 1.0,
+    patience_s: float | None = None,
+) -> int | None:
+    """The agents an interval's actual or forecast figures need (``required_agents``), where the AHT may
+    be unknown — the one rule of every WFM screen and export:
+
+    * no traffic (nothing offered, or an AHT of 0) needs 0 agents, as a planner expects;
+    * an unknown AHT (None) with contacts offered: None (unknown), never a guess;
+    * otherwise Erlang C, or Erlang A with ``patience_s``.
+    """
+    traffic = interval_traffic(offered=offered, aht_s=aht_s, interval_s=interval_s)
+    if traffic is None:
+        return None
+    if traffic <= 0:
+        return 0
+    return required_agents(
+        calls=offered,
+        interval_s=interval_s,
+        aht_s=aht_s,
+        target_sl=target_sl,
+        threshold_s=threshold_s,
+        max_occupancy=max_occupancy,
+        patience_s=patience_s,
+    )
+
+
 def scheduled_agents(*, required: int, shrinkage: float) -> int:
     """Agents to schedule so that ``required`` remain after shrinkage (breaks, meetings, training,
     absence — a fraction 0–1 of scheduled time): ``⌈required ÷ (1 − shrinkage)⌉``."""

@@ -21,7 +21,9 @@ Durations in counters are integer milliseconds so that sums stay exact however t
 
 from __future__ import annotations
 
+import math
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -75,6 +77,14 @@ def service_level(
     return 100.0 * answered_within_threshold / denominator
 
 
+def pooled_sl_formula(formulas: Iterable[str]) -> str:
+    """The service-level formula of several queues taken together (a team, a channel, a report total):
+    their common formula when they all use the same one, else ``SL_DEFAULT`` — a total of queues that
+    count differently is judged by the standard definition. No queues: ``SL_DEFAULT``."""
+    distinct = set(formulas)
+    return distinct.pop() if len(distinct) == 1 else SL_DEFAULT
+
+
 def seconds_between(start: datetime, end: datetime) -> float:
     """Elapsed seconds from ``start`` to ``end`` as real time.
 
@@ -108,15 +118,27 @@ def asa_s(*, wait_answered_ms: int, answered: int) -> float | None:
     return wait_answered_ms / answered / 1000.0
 
 
+def handle_ms(*, talk_ms: float, hold_ms: float, acw_ms: float) -> float:
+    """Handle time of contacts in milliseconds: talk + hold + after-call work."""
+    return talk_ms + hold_ms + acw_ms
+
+
 def aht_s(*, talk_ms: int, hold_ms: int, acw_ms: int, handled: int) -> float | None:
     """Average handle time: (talk + hold + after-call work) ÷ handled contacts, in seconds.
 
     A contact is handled once an agent answered it and the conversation ended; its after-call work
     counts when the wrap-up ends. None when nothing was handled.
     """
+    return aht_of_handle_s(handle_ms=handle_ms(talk_ms=talk_ms, hold_ms=hold_ms, acw_ms=acw_ms), handled=handled)
+
+
+def aht_of_handle_s(*, handle_ms: float, handled: float) -> float | None:
+    """Average handle time from a summed handle time (``handle_ms``, milliseconds) and the contacts
+    handled, in seconds: ``handle_ms ÷ handled ÷ 1000``. ``handled`` may be a weighted (fractional) count,
+    as in a forecast built from weighted weeks. None when nothing was handled."""
     if handled <= 0:
         return None
-    return (talk_ms + hold_ms + acw_ms) / handled / 1000.0
+    return handle_ms / handled / 1000.0
 
 
 def abandon_rate(*, abandoned: int, offered: int) -> float | None:
@@ -176,6 +198,28 @@ def threshold_status(value: float | None, *, warning: float, critical: float, hi
     return "normal"
 
 
+def target_status(value: float | None, *, target: float, higher_is_better: bool) -> str:
+    """'normal' or 'critical' of a value against a bare target that has no warning level (a queue's own
+    service-level target where no KPI row sets thresholds): meeting the target (``value >= target``, or
+    ``<=`` when lower is better) is normal, missing it critical. It is ``threshold_status`` with both
+    thresholds at the nearest number short of the target, so there is one rule; None is 'normal'."""
+    edge = math.nextafter(target, -math.inf if higher_is_better else math.inf)
+    return threshold_status(value, warning=edge, critical=edge, higher_is_better=higher_is_better)
+
+
+def status_from_s(*, warning: float, critical: float, higher_is_better: bool) -> dict[str, float] | None:
+    """For a figure that grows by one every second (the longest wait, the age of the oldest item): the
+    values from which ``threshold_status`` says 'warning' and 'critical', so that a screen whose clock
+    ticks between two messages can change colour on time without knowing the rule. From the first of
+    them the status is 'warning', from the second 'critical' (``value >= from``).
+
+    None when higher is better: a growing figure then only improves, and the status sent with the
+    figure stays right until the next message."""
+    if higher_is_better:
+        return None
+    return {"warning": float(warning), "critical": float(critical)}
+
+
 def response_target_share(oldest_age_s: float, response_target_s: float | None) -> float | None:
     """How far the oldest item of an asynchronous queue (e-mail, WhatsApp) is into its response-time
     target, in percent: 100 means it is due now. None without a target."""
@@ -198,6 +242,17 @@ def response_status(oldest_age_s: float, response_target_s: float | None) -> str
         critical=RESPONSE_CRITICAL_PCT,
         higher_is_better=False,
     )
+
+
+def response_status_from_s(response_target_s: float | None) -> dict[str, float] | None:
+    """The ages (seconds) of an asynchronous queue's oldest item from which ``response_status`` says
+    'warning' and 'critical' (see ``status_from_s``). None without a target."""
+    if not response_target_s:
+        return None
+    return {
+        "warning": RESPONSE_WARNING_PCT * response_target_s / 100.0,
+        "critical": RESPONSE_CRITICAL_PCT * response_target_s / 100.0,
+    }
 
 
 # --- counting one contact ------------------------------------------------------------------------

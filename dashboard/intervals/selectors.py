@@ -21,7 +21,6 @@ from dashboard.intervals.models import (
     QueueInterval,
     TeamInterval,
 )
-from dashboard.live.selectors import _common_formula
 
 COUNT_FIELDS = frozenset(Counts.__dataclass_fields__)
 
@@ -89,7 +88,7 @@ def interval_rows(
         key_start = rollup_start(at, length)
         groups[(key_start, queue_id if by_queue else None)].append(dict(zip(fields, values, strict=True)))
     tz = centre_tz()
-    formula_all = _common_formula(queues) if queues else metrics.SL_DEFAULT
+    formula_all = metrics.pooled_sl_formula(q.sl_formula for q in queues)
     out = []
     for (at, queue_id), parts in groups.items():
         row = sum_rows(parts)

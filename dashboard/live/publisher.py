@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from dashboard.core import metrics
 from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
 from dashboard.live.scopes import LiveScope
@@ -51,14 +52,34 @@ TILE_KEYS = (
 def tile(scope: dict) -> dict:
     """The part of a scope's snapshot a wallboard tile shows (kept small: it goes to every screen)."""
     out = {k: scope[k] for k in TILE_KEYS if k in scope}
-    # Only what is not normal (the page takes normal as the default), and only the thresholds the page
-    # needs itself: the longest wait ticks in the browser.
+    # Only what is not normal (the page takes normal as the default). The longest wait ticks in the
+    # browser between messages: ``status_from`` says from which age its status changes, so the page
+    # colours it on time without a rule of its own.
     out["status"] = {k: v for k, v in scope.get("status", {}).items() if v != "normal"}
-    if "longest_wait" in scope.get("thresholds", {}):
-        out["thresholds"] = {"longest_wait": scope["thresholds"]["longest_wait"]}
+    status_from = _status_from(scope)
+    if status_from:
+        out["status_from"] = status_from
     out["agents"] = {k: v for k, v in scope["agents"].items() if k != "logged_out"}
     out["today"] = {k: scope["today"][k] for k in TILE_TODAY}
     out["last_30m"] = {k: scope["last_30m"][k] for k in TILE_WINDOW}
+    return out
+
+
+def _status_from(scope: dict) -> dict[str, dict[str, float]]:
+    """The ages from which the ticking wait of a scope turns amber and red (``metrics.status_from_s``):
+    against its longest-wait KPI, or for an asynchronous queue against its response target."""
+    out = {}
+    longest = scope.get("thresholds", {}).get("longest_wait")
+    if longest:
+        steps = metrics.status_from_s(
+            warning=longest["warning"], critical=longest["critical"], higher_is_better=longest["higher_is_better"]
+        )
+        if steps:
+            out["longest_wait"] = steps
+    if scope.get("synchronous") is False and "response_target_s" in scope:
+        steps = metrics.response_status_from_s(scope["response_target_s"])
+        if steps:
+            out["response_target"] = steps
     return out
 
 

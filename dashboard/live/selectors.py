@@ -256,11 +256,6 @@ def _merge_waiting(items: list[tuple[int, datetime | None]]) -> tuple[int, datet
     return sum(c for c, _ in items), (min(oldest) if oldest else None)
 
 
-def _common_formula(queues: list[Queue]) -> str:
-    formulas = {q.sl_formula for q in queues}
-    return formulas.pop() if len(formulas) == 1 else metrics.SL_DEFAULT
-
-
 def _interval_rows(inputs: LiveInputs, periods: Periods, qs: list[Queue], formula: str) -> list[dict]:
     tz = centre_tz()
     rows = []
@@ -293,7 +288,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         return [inputs.agents.get(a.id) for a in members]
 
     def aggregate(name, qs, members):
-        formula = _common_formula(qs)
+        formula = metrics.pooled_sl_formula(q.sl_formula for q in qs)
         # Callers waiting on the line and an e-mail backlog are different things: where a scope has
         # both, "waiting" and "longest wait" are the synchronous queues' and the backlog is apart.
         synchronous = any(q.is_synchronous for q in qs)

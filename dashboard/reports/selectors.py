@@ -109,11 +109,6 @@ def _counts_row(counts: dict, formula: str) -> dict:
     return row
 
 
-def _common_formula(infos: list[dict]) -> str:
-    formulas = {i["sl_formula"] for i in infos}
-    return formulas.pop() if len(formulas) == 1 else metrics.SL_DEFAULT
-
-
 def _sum(dicts, keys) -> dict:
     out = dict.fromkeys(keys, 0)
     for d in dicts:
@@ -139,7 +134,7 @@ def report_rows(*, data: dict, scope: ReportFilter) -> tuple[list[dict], dict]:
         [data["queues"][q]["counts"]["max_wait_answered_ms"] for q in infos if q in data["queues"]] or [0]
     )
     total = {"queue": None, "channel": None, "team": None}
-    total.update(_counts_row(total_counts, _common_formula(list(infos.values()))))
+    total.update(_counts_row(total_counts, metrics.pooled_sl_formula(i["sl_formula"] for i in infos.values())))
     return rows, total
 
 
@@ -223,7 +218,7 @@ def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
         elif target is not None:
             row["target"] = target
             if value is not None:
-                row["status"] = "normal" if value >= target else "critical"
+                row["status"] = metrics.target_status(value, target=target, higher_is_better=higher)
         if higher is not None and row["delta"] is not None and row["delta"] != 0:
             row["trend"] = "better" if (row["delta"] > 0) == higher else "worse"
         else:
@@ -239,7 +234,7 @@ def _chart(data: dict, summary: dict) -> dict:
         for i, slot in enumerate(part["slots"]):
             for j, v in enumerate(slot):
                 sums[i][j] += v
-    formula = _common_formula(summary["infos"])
+    formula = metrics.pooled_sl_formula(i["sl_formula"] for i in summary["infos"])
     idx = {f: i for i, f in enumerate(SLOT_FIELDS)}
     chart = {"labels": labels, "offered": [], "answered": [], "service_level": [], "abandon_rate": []}
     for s in sums:

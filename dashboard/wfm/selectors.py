@@ -177,21 +177,17 @@ def staffing_mark(*, required: int | None, staffed: float | None, tolerance: flo
 
 
 def _aht_of(row: dict) -> float | None:
-    handled = row["handled"]
-    return (row["talk_ms"] + row["hold_ms"] + row["acw_ms"]) / handled / 1000.0 if handled else None
+    return metrics.aht_s(talk_ms=row["talk_ms"], hold_ms=row["hold_ms"], acw_ms=row["acw_ms"], handled=row["handled"])
 
 
 def _required(
     *, offered: float, aht_s: float | None, interval_s: int, target: float, threshold: float, q: StaffingQuery
-):
-    if offered <= 0:
-        return 0
-    if not aht_s:
-        return None
-    return erlang.required_agents(
-        calls=offered,
-        interval_s=interval_s,
+) -> int | None:
+    """``erlang.interval_required_agents`` with a staffing query's model options."""
+    return erlang.interval_required_agents(
+        offered=offered,
         aht_s=aht_s,
+        interval_s=interval_s,
         target_sl=target,
         threshold_s=threshold,
         max_occupancy=q.max_occupancy,
@@ -248,14 +244,14 @@ def staffing_day(query: StaffingQuery) -> dict:
     ours: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(("offered", "handled", "handle_ms"), 0))
     teams: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(("offered", "handled", "handle_ms"), 0))
     for row in per_queue:
-        handle = row["talk_ms"] + row["hold_ms"] + row["acw_ms"]
+        handle = metrics.handle_ms(talk_ms=row["talk_ms"], hold_ms=row["hold_ms"], acw_ms=row["acw_ms"])
         for acc, wanted in ((ours[row["start"]], row["queue_id"] in own), (teams[row["start"]], True)):
             if wanted:
                 acc["offered"] += row["offered"]
                 acc["handled"] += row["handled"]
                 acc["handle_ms"] += handle
     day_handled = sum(r["handled"] for r in ours.values())
-    day_aht = sum(r["handle_ms"] for r in ours.values()) / day_handled / 1000.0 if day_handled else None
+    day_aht = metrics.aht_of_handle_s(handle_ms=sum(r["handle_ms"] for r in ours.values()), handled=day_handled)
     agents = (
         {r["start"]: r for r in team_interval_rows(start=start, end=end, length=query.length, team=team.name)}
         if team
@@ -266,7 +262,9 @@ def staffing_day(query: StaffingQuery) -> dict:
     for at in starts:
         mine, whole = ours.get(at), teams.get(at)
         offered = mine["offered"] if mine else 0
-        aht = (mine["handle_ms"] / mine["handled"] / 1000.0) if mine and mine["handled"] else day_aht
+        aht = metrics.aht_of_handle_s(handle_ms=mine["handle_ms"], handled=mine["handled"]) if mine else None
+        if aht is None:
+            aht = day_aht
         required = _required(
             offered=offered, aht_s=aht, interval_s=interval_s, target=target, threshold=threshold, q=query
         )
@@ -291,7 +289,7 @@ def staffing_day(query: StaffingQuery) -> dict:
                 "interval_start_utc": _utc_iso(at),
                 "offered": offered,
                 "aht_s": aht if offered else None,
-                "traffic_erlangs": offered * aht / interval_s if offered and aht else 0.0,
+                "traffic_erlangs": erlang.interval_traffic(offered=offered, aht_s=aht, interval_s=interval_s),
                 "required_agents": required,
                 "staffed_agents": staffed,
                 "productive_agents": productive,
@@ -456,20 +454,19 @@ def forecast_export_batches(
         for (at, queue_id), parts in sorted(groups.items(), key=lambda kv: (kv[0][0], by_id[kv[0][1]].name)):
             q = by_id[queue_id]
             offered = sum(p.offered for p in parts)
-            aht = sum(p.offered * p.aht_s for p in parts) / offered if offered else (parts[0].aht_s if parts else 0.0)
+            # The forecast AHT of a longer interval: its parts' AHTs weighted by their offered contacts.
+            aht = metrics.average(sum(p.offered * p.aht_s for p in parts), offered)
+            if aht is None:
+                aht = parts[0].aht_s
             target, threshold = _target_of([q])
-            required = (
-                erlang.required_agents(
-                    calls=offered,
-                    interval_s=interval_s,
-                    aht_s=aht,
-                    target_sl=target,
-                    threshold_s=threshold,
-                    max_occupancy=max_occupancy,
-                    patience_s=patience_s,
-                )
-                if offered > 0 and aht > 0
-                else 0
+            required = erlang.interval_required_agents(
+                offered=offered,
+                aht_s=aht,
+                interval_s=interval_s,
+                target_sl=target,
+                threshold_s=threshold,
+                max_occupancy=max_occupancy,
+                patience_s=patience_s,
             )
             batch.append(
                 {
@@ -482,7 +479,7 @@ def forecast_export_batches(
                     "offered_forecast": offered,
                     "aht_s_forecast": aht,
                     "source": "+".join(sorted({p.source for p in parts})),
-                    "traffic_erlangs": offered * aht / interval_s,
+                    "traffic_erlangs": erlang.interval_traffic(offered=offered, aht_s=aht, interval_s=interval_s),
                     "required_agents": required,
                     "scheduled_agents": erlang.scheduled_agents(required=required, shrinkage=shrinkage),
                     "service_level_target": target,

@@ -4,22 +4,13 @@
   "use strict";
 
   var LABELS = {};
+  var F = window.KCCFormat;  // static/js/formats.js
 
-  // --- formatting ---------------------------------------------------------------------------------
+  // --- formatting (the definitions are in formats.js) ------------------------------------------------
 
-  function text(value, digits) {
-    if (value === null || value === undefined) return LABELS.empty || "—";
-    if (typeof value === "number" && digits !== undefined) return value.toFixed(digits);
-    return String(value);
-  }
+  function text(value, digits) { return F.fixed(value, digits, LABELS.empty || "—"); }
 
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined || isNaN(seconds)) return LABELS.empty || "—";
-    seconds = Math.max(0, Math.floor(seconds));
-    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
-    var mm = (h ? String(m).padStart(2, "0") : String(m)), ss = String(s).padStart(2, "0");
-    return (h ? h + ":" : "") + mm + ":" + ss;
-  }
+  function duration(seconds) { return F.clock(seconds, LABELS.empty || "—"); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -33,18 +24,16 @@
     return node;
   }
 
-  // The same rule as dashboard.metrics.threshold_status, for the figures that tick in the browser.
-  function thresholdStatus(value, t) {
-    if (value === null || value === undefined || !t) return "normal";
-    if (t.higher_is_better) {
-      if (value <= t.critical) return "critical";
-      if (value <= t.warning) return "warning";
-      return "normal";
-    }
-    if (value >= t.critical) return "critical";
-    if (value >= t.warning) return "warning";
+  // The status of a wait that ticks in the browser: the server sends the ages from which it is
+  // warning and critical (dashboard.core.metrics.status_from_s), so the page needs no rule of its own.
+  function statusAt(age, from) {
+    if (age >= from.critical) return "critical";
+    if (age >= from.warning) return "warning";
     return "normal";
   }
+
+  // dashboard.core.metrics.response_target_share, for the oldest item's age as it ticks.
+  function shareOfTarget(age, target) { return 100 * age / target; }
 
   function localTime(iso, timeZone) {
     try {
@@ -177,13 +166,14 @@
     if (t.synchronous === false) {
       grid.appendChild(kpiCell(LABELS.backlog, text(t.waiting), s.waiting));
       wait.dataset.target = t.response_target_s || "";
+      waitStatus(wait, t, "response_target");
       wait.appendChild(el("div", {class: "kpi-value"}));
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.oldest_item}));
       grid.appendChild(wait);
       grid.appendChild(kpiCell(LABELS.handled, text(today.handled), null, LABELS.today));
     } else {
       grid.appendChild(kpiCell(LABELS.waiting, text(t.waiting), s.waiting));
-      wait.dataset.thresholds = JSON.stringify((t.thresholds || {}).longest_wait || null);
+      waitStatus(wait, t, "longest_wait");
       wait.appendChild(el("div", {class: "kpi-value"}));
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.longest_wait}));
       grid.appendChild(wait);
@@ -218,26 +208,32 @@
     return node;
   }
 
+  // What a ticking wait cell needs for its colour: the server's status now and, when it changes as the
+  // wait grows, the ages from which it does.
+  function waitStatus(node, t, kpi) {
+    node.dataset.status = (t.status || {})[kpi] || "normal";
+    var from = (t.status_from || {})[kpi];
+    if (from) node.dataset.statusFrom = JSON.stringify(from);
+  }
+
   function tick(socket) {
     document.querySelectorAll(".tick").forEach(function (node) {
       var since = node.dataset.since, age = since ? ageSince(socket, since) : 0;
       var value = node.querySelector(".kpi-value") || node;
       if (node.dataset.rule === "wait") {
         value.textContent = duration(age);
-        var status = "normal";
+        var status = node.dataset.statusFrom ? statusAt(since ? age : 0, JSON.parse(node.dataset.statusFrom))
+          : (node.dataset.status || "normal");
         if (node.dataset.target !== undefined) {
           var label = node.querySelector(".kpi-label");
           if (!since || !Number(node.dataset.target)) {
             value.textContent = since ? duration(age) : (LABELS.empty || "—");
             if (label) label.textContent = LABELS.oldest_item;
           } else {
-            // The same rule as dashboard.metrics.response_status: amber from 80 % of the target, red from 100 %.
-            var pct = 100 * age / Number(node.dataset.target);
-            status = pct >= 100 ? "critical" : pct >= 80 ? "warning" : "normal";
-            if (label) label.textContent = LABELS.oldest_item + " (" + Math.round(pct) + "% " + LABELS.of_target + ")";
+            // The age is never negative, as metrics.longest_wait_s (clocks may differ slightly).
+            var pct = shareOfTarget(Math.max(0, age), Number(node.dataset.target));
+            if (label) label.textContent = LABELS.oldest_item + " (" + text(pct, 0) + "% " + LABELS.of_target + ")";
           }
-        } else if (node.dataset.thresholds) {
-          status = thresholdStatus(since ? age : 0, JSON.parse(node.dataset.thresholds));
         }
         node.className = "kpi tick " + status;
       } else {
@@ -327,7 +323,7 @@
         if (target === null && t.sl_target_pct !== undefined) target = t.sl_target_pct;
         var wait = el("td", {class: "tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
         if (t.synchronous === false) wait.dataset.target = t.response_target_s || "";
-        else wait.dataset.thresholds = JSON.stringify((t.thresholds || {}).longest_wait || null);
+        waitStatus(wait, t, t.synchronous === false ? "response_target" : "longest_wait");
         return el("tr", {"data-queue": t.id}, [
           el("td", {text: t.name}),
           el("td", {class: s.waiting || "", text: text(t.waiting)}),
@@ -402,5 +398,6 @@
     window.kccSocket = socket;
   }
 
-  window.KCC = {startWallboard: startWallboard, startSupervisor: startSupervisor, thresholdStatus: thresholdStatus};
+  window.KCC = {startWallboard: startWallboard, startSupervisor: startSupervisor, statusAt: statusAt,
+    shareOfTarget: shareOfTarget};
 })();

@@ -9,8 +9,9 @@
   let timer = null;
   let inflight = null;
 
-  const pct = (v) => (v === null || v === undefined ? labels.unbounded : (100 * v).toFixed(1));
-  const secs = (v) => (v === null || v === undefined ? labels.unbounded : v.toFixed(1));
+  const F = window.KCCFormat; // static/js/formats.js
+  const pct = (v) => F.percent(v, labels.unbounded);
+  const secs = (v) => F.fixed(v, 1, labels.unbounded);
 
   function params() {
     const f = form.elements;
@@ -43,7 +44,7 @@
   function draw(body) {
     errorBox.hidden = true;
     const abandon = body.model === "erlang_a";
-    set("r-traffic", body.traffic_erlangs.toFixed(2));
+    set("r-traffic", F.fixed(body.traffic_erlangs, 2));
     set("r-required", body.required_agents);
     set("r-scheduled", body.scheduled_agents);
     set("r-agents", body.agents);

@@ -386,3 +386,41 @@ def test_incomplete_gamma_helper_against_numerical_integration():
         total = sum((0.5 if i in (0, steps) else 1.0) * math.exp(v - shift) for i, v in enumerate(logs))
         expected = shift + math.log(total * h)
         assert erlang._log_lower_gamma_between(b, lo, hi) == pytest.approx(expected, rel=1e-6, abs=1e-7)
+
+
+# --- an interval's traffic and required agents where the AHT may be unknown ----------------------------
+
+# (offered, aht_s, interval_s, traffic, required for 80 % in 20 s)
+INTERVAL_CASES = [
+    pytest.param(0, None, 900, 0.0, 0, id="nothing-offered-aht-unknown"),
+    pytest.param(0, 300.0, 900, 0.0, 0, id="nothing-offered"),
+    pytest.param(0.0, 0.0, 900, 0.0, 0, id="nothing-offered-aht-0"),
+    pytest.param(10, 0.0, 900, 0.0, 0, id="aht-0-is-no-traffic"),
+    pytest.param(10, None, 900, None, None, id="aht-unknown"),
+    pytest.param(100, 180.0, 1800, 10.0, 14, id="textbook-100-calls-half-hour"),  # see the worked example
+    pytest.param(2.5, 360.0, 900, 1.0, 3, id="forecast-fractional-offered"),  # 2.5 × 360 / 900 = 1 Erlang
+]
+
+
+@pytest.mark.parametrize(("offered", "aht", "interval_s", "traffic", "required"), INTERVAL_CASES)
+def test_interval_traffic_and_required_agents(offered, aht, interval_s, traffic, required):
+    assert erlang.interval_traffic(offered=offered, aht_s=aht, interval_s=interval_s) == traffic
+    got = erlang.interval_required_agents(
+        offered=offered, aht_s=aht, interval_s=interval_s, target_sl=0.8, threshold_s=20
+    )
+    assert got == required
+
+
+def test_interval_required_agents_one_traffic_erlang():
+    # A = 1 Erlang, 80/20, AHT 360 s: 2 agents give C(2, 1) = 1/3 and SL = 1 − (1/3)·e^(−20/360) = 0.684;
+    # 3 agents give C(3, 1) = 1/11 and SL = 1 − (1/11)·e^(−2·20/360) = 0.919. So 3.
+    assert 1 - float(exact_c(2, Fraction(1))) * math.exp(-20 / 360) < 0.8
+    assert 1 - float(exact_c(3, Fraction(1))) * math.exp(-40 / 360) >= 0.8
+
+
+def test_interval_required_agents_passes_the_model_options():
+    common = {"offered": 100, "aht_s": 180.0, "interval_s": 1800, "target_sl": 0.8, "threshold_s": 20}
+    assert erlang.interval_required_agents(**common, max_occupancy=0.7) == 15  # ⌈10 / 0.7⌉
+    assert erlang.interval_required_agents(**common, patience_s=60) == required_agents(
+        calls=100, interval_s=1800, aht_s=180, target_sl=0.8, threshold_s=20, patience_s=60
+    )

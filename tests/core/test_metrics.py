@@ -22,15 +22,22 @@ from dashboard.core.metrics import (
     SL_FORMULA_LABELS,
     Counts,
     abandon_rate,
+    aht_of_handle_s,
     aht_s,
     answered_within,
     asa_s,
     average,
+    handle_ms,
     is_short_abandon,
     kpis,
     longest_wait_s,
     occupancy,
+    pooled_sl_formula,
+    response_status,
+    response_status_from_s,
     service_level,
+    status_from_s,
+    target_status,
     threshold_status,
 )
 
@@ -860,3 +867,140 @@ def test_property_counts_add_sub_inverse(a, b):
     assert (a + b) - b == a
     assert a + b == b + a
     assert Counts.from_mapping({k: str(v) for k, v in (a + b).as_dict().items()}) == a + b
+
+
+# --- handle time and AHT (one formula for the live, report, WFM and forecast figures) ---------------
+
+# (talk_ms, hold_ms, acw_ms, handled, expected aht_s)
+AHT_CASES = [
+    pytest.param(0, 0, 0, 0, None, id="nothing-handled"),
+    pytest.param(120_000, 30_000, 30_000, 0, None, id="time-but-nothing-handled"),
+    pytest.param(0, 0, 0, 2, 0.0, id="aht-0"),  # zero-length contacts: an AHT of 0, not unknown
+    pytest.param(120_000, 30_000, 30_000, 1, 180.0, id="one-contact-3-min"),  # 180 000 ms / 1 / 1000
+    pytest.param(200_000, 0, 100_000, 4, 75.0, id="four-contacts"),  # 300 000 / 4 / 1000
+    pytest.param(1_000, 0, 0, 3, 1 / 3, id="a-third"),
+]
+
+
+@pytest.mark.parametrize(("talk", "hold", "acw", "handled", "expected"), AHT_CASES)
+def test_aht_s_and_aht_of_handle_s(talk, hold, acw, handled, expected):
+    assert aht_s(talk_ms=talk, hold_ms=hold, acw_ms=acw, handled=handled) == expected
+    total = handle_ms(talk_ms=talk, hold_ms=hold, acw_ms=acw)
+    assert total == talk + hold + acw
+    assert aht_of_handle_s(handle_ms=total, handled=handled) == expected
+
+
+@pytest.mark.parametrize(
+    ("total_ms", "handled", "expected"),
+    [
+        pytest.param(90_000.0, 0.5, 180.0, id="weighted-half-a-contact"),  # a weighted history week
+        pytest.param(0.0, 0.0, None, id="weighted-nothing"),
+        pytest.param(0.0, -1.0, None, id="negative-count"),
+        pytest.param(360_000.0, 2.5, 144.0, id="weighted-2.5"),
+    ],
+)
+def test_aht_of_handle_s_with_weighted_counts(total_ms, handled, expected):
+    assert aht_of_handle_s(handle_ms=total_ms, handled=handled) == expected
+
+
+# --- the service-level formula of pooled queues --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formulas", "expected"),
+    [
+        pytest.param([], SL_DEFAULT, id="no-queues"),
+        pytest.param([SL_ANSWERED_OVER_ANSWERED], SL_ANSWERED_OVER_ANSWERED, id="one-queue"),
+        pytest.param([SL_ANSWERED_OVER_OFFERED] * 3, SL_ANSWERED_OVER_OFFERED, id="all-the-same"),
+        pytest.param([SL_ANSWERED_OVER_ANSWERED, SL_ANSWERED_OVER_OFFERED], SL_DEFAULT, id="differ"),
+        pytest.param([SL_ANSWERED_OVER_OFFERED, SL_DEFAULT], SL_DEFAULT, id="differ-one-default"),
+        pytest.param(iter([SL_ANSWERED_OVER_ANSWERED] * 2), SL_ANSWERED_OVER_ANSWERED, id="a-generator"),
+    ],
+)
+def test_pooled_sl_formula(formulas, expected):
+    assert pooled_sl_formula(formulas) == expected
+
+
+# --- statuses: a bare target, and the ages from which a ticking wait changes colour ------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "higher_is_better", "expected"),
+    [
+        pytest.param(None, 80.0, True, "normal", id="nothing-offered"),
+        pytest.param(80.0, 80.0, True, "normal", id="exactly-the-target-is-met"),
+        pytest.param(80.1, 80.0, True, "normal", id="above"),
+        pytest.param(79.9, 80.0, True, "critical", id="just-below"),
+        pytest.param(0.0, 80.0, True, "critical", id="everything-abandoned"),
+        pytest.param(20.0, 20.0, False, "normal", id="lower-exactly"),
+        pytest.param(20.1, 20.0, False, "critical", id="lower-above"),
+        pytest.param(0.0, 0.0, False, "normal", id="lower-zero-target"),
+    ],
+)
+def test_target_status(value, target, higher_is_better, expected):
+    assert target_status(value, target=target, higher_is_better=higher_is_better) == expected
+
+
+def _status_at(age: float, steps: dict) -> str:
+    # What static/js/live.js statusAt does with the steps (age ≥ step).
+    return "critical" if age >= steps["critical"] else "warning" if age >= steps["warning"] else "normal"
+
+
+# Longest wait: warning from 30 s, critical from 60 s (lower is better).
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (0.0, "normal"),
+        (29.999, "normal"),
+        (30.0, "warning"),
+        (59.5, "warning"),
+        (60.0, "critical"),
+        (86_400.0, "critical"),
+    ],
+)
+def test_status_from_s_agrees_with_threshold_status(age, expected):
+    steps = status_from_s(warning=30, critical=60, higher_is_better=False)
+    assert steps == {"warning": 30.0, "critical": 60.0}
+    assert _status_at(age, steps) == expected
+    assert threshold_status(age, warning=30, critical=60, higher_is_better=False) == expected
+
+
+def test_status_from_s_is_none_when_higher_is_better():
+    assert status_from_s(warning=60, critical=30, higher_is_better=True) is None
+
+
+# Response target one hour: warning from 80 % (2880 s), critical from 100 % (3600 s).
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (0.0, "normal"),
+        (2879.9, "normal"),
+        (2880.0, "warning"),
+        (3599.0, "warning"),
+        (3600.0, "critical"),
+        (90_000.0, "critical"),
+    ],
+)
+def test_response_status_from_s_agrees_with_response_status(age, expected):
+    steps = response_status_from_s(3600)
+    assert steps == {"warning": 2880.0, "critical": 3600.0}
+    assert _status_at(age, steps) == expected
+    assert response_status(age, 3600) == expected
+
+
+@pytest.mark.parametrize("target", [None, 0])
+def test_response_status_from_s_without_a_target(target):
+    assert response_status_from_s(target) is None
+    assert response_status(500.0, target) == "normal"
+
+
+def test_metrics_and_erlang_import_nothing_from_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import dashboard.core.metrics, dashboard.core.erlang, dashboard.core.formats; "
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -364,3 +364,26 @@ def test_forecast_build_api_and_page(queue):
     page = client.post("/wfm/forecast/", {"action": "build", "start": "2026-11-25", "end": "2026-11-20"})
     assert page.status_code == 400 and b"end: is before start" in page.content
     assert client_for("supervisor").get("/wfm/forecast/").status_code == 403
+
+
+def test_forecast_day_and_export_agree_on_no_traffic_and_unknown_aht(queue):
+    # The day view said None and the export 0 for a forecast with an AHT of 0: both now say 0 (no traffic
+    # needs no agents); an actual interval where nothing was handled has an unknown AHT: None.
+    day = date(2026, 11, 24)
+    start, _ = day_bounds(day)
+    nine = start + timedelta(hours=9)
+    ForecastInterval.objects.create(queue=queue, start=nine, offered=12, aht_s=0.0, source="imported")
+    ForecastInterval.objects.create(queue=queue, start=nine + timedelta(minutes=15), offered=0, aht_s=0.0)
+    now = datetime.now(UTC)
+    QueueInterval.objects.create(queue=queue, start=nine, end=nine + timedelta(minutes=15), offered=5, computed_at=now)
+
+    rows = {r["interval_start"]: r for r in forecast_day(day=day, queue="Algemeen")["rows"]}
+    at_nine, quarter_past = rows["2026-11-24T09:00:00+01:00"], rows["2026-11-24T09:15:00+01:00"]
+    assert (at_nine["required_agents_forecast"], at_nine["scheduled_agents_forecast"]) == (0, 0)
+    assert (at_nine["aht_s_actual"], at_nine["required_agents_actual"]) == (None, None)
+    assert quarter_past["required_agents_forecast"] == 0
+
+    client = client_for("wfm")
+    response = client.get("/api/v1/wfm/forecast/export/", {"start": "2026-11-24", "end": "2026-11-24"})
+    exported = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["required_agents"], float(r["traffic_erlangs"])) for r in exported] == [("0", 0.0), ("0", 0.0)]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard.core import metrics
 from dashboard.core.models import ClosedDay, Queue
 from dashboard.core.periods import INTERVAL_S, centre_tz, day_bounds, interval_starts
 from dashboard.intervals.public import interval_rows, queues_filtered
@@ -301,7 +302,8 @@ def forecast_build(
     for q in queues:
         overall_handle = sum(s.handle_ms for per_day in history[q.id].values() for s in per_day.values())
         overall_handled = sum(s.handled for per_day in history[q.id].values() for s in per_day.values())
-        fallback_aht = overall_handle / overall_handled / 1000.0 if overall_handled else 0.0
+        # Stored as 0 when the queue's history handled nothing (the column holds a number).
+        fallback_aht = metrics.aht_of_handle_s(handle_ms=overall_handle, handled=overall_handled) or 0.0
         for day in days:
             slots: dict[time, _SlotHistory] = defaultdict(_SlotHistory)
             total_weight = 0.0
@@ -324,7 +326,9 @@ def forecast_build(
             for at in interval_starts(start, end):
                 s = slots.get(_wall_slot(at, tz))
                 offered = s.offered / total_weight * factor if s else 0.0
-                aht = s.handle_ms / s.handled / 1000.0 if s and s.handled else fallback_aht
+                aht = metrics.aht_of_handle_s(handle_ms=s.handle_ms, handled=s.handled) if s else None
+                if aht is None:
+                    aht = fallback_aht
                 rows[(q.id, at)] = (offered, aht)
     if rows:
         result.created, result.updated = _upsert(rows, ForecastSource.BUILT)
@@ -353,7 +357,7 @@ def _history(days: list[date], queues: list[Queue], **filters) -> dict[int, dict
             per_day = out[row["queue_id"]].setdefault(day, {})
             acc = per_day.setdefault(slot, _SlotHistory())
             acc.offered += row["offered"]
-            acc.handle_ms += row["talk_ms"] + row["hold_ms"] + row["acw_ms"]
+            acc.handle_ms += metrics.handle_ms(talk_ms=row["talk_ms"], hold_ms=row["hold_ms"], acw_ms=row["acw_ms"])
             acc.handled += row["handled"]
             seen[(row["queue_id"], slot)] += 1
         for (queue_id, slot), n in seen.items():

@@ -1,0 +1,55 @@
+"""How a figure is written on a live or WFM page, in one pure module (no Django, no I/O).
+
+The pages' scripts write the figures the server sends (``static/js/formats.js``); each function here is
+the definition its JavaScript twin follows, and ``tests/e2e/test_js_formats.py`` runs the real script in
+Chromium against one table of figures so that the two cannot drift apart.
+
+JavaScript's ``Number.prototype.toFixed`` rounds the exact binary value of a number half away from zero
+(``(2.5).toFixed(0)`` is ``"3"``, ``(1.005).toFixed(2)`` is ``"1.00"`` because 1.005 is stored as
+1.00499…); Python's ``round`` and ``format`` round half to even, so ``fixed`` rounds the exact value with
+``ROUND_HALF_UP`` (which in ``decimal`` means away from zero) instead.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+EMPTY = "—"
+
+
+def fixed(value: float | None, digits: int | None = None, *, empty: str = EMPTY) -> str:
+    """A number with ``digits`` decimals (JavaScript's ``toFixed``), or as it is (JavaScript's
+    ``String``: an integral float without ``.0``) when ``digits`` is None; ``empty`` for None.
+
+    Only for numbers below 10²¹, where ``toFixed`` does not switch to exponent notation."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return empty
+    if digits is None:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if value == 0:
+        value = 0.0  # -0.0: toFixed writes no minus sign
+    quantum = Decimal(1).scaleb(-digits)
+    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):f}"
+
+
+def clock(seconds: float | None, *, empty: str = EMPTY) -> str:
+    """A duration as a clock: ``m:ss`` below an hour, ``h:mm:ss`` from an hour on (hours are not
+    wrapped at 24). Whole seconds, rounded down (a wait of 59.9 s has not reached a minute); a negative
+    duration (clocks slightly apart) is ``0:00``; ``empty`` for None."""
+    if seconds is None or math.isnan(seconds):
+        return empty
+    total = max(0, math.floor(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def percent(fraction: float | None, *, empty: str = EMPTY) -> str:
+    """A fraction 0–1 (an Erlang service level, occupancy, probability) as a percentage with one
+    decimal, without the sign: ``0.8234`` → ``"82.3"``; ``empty`` for None (unbounded)."""
+    return empty if fraction is None else fixed(100 * fraction, 1)
