@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from dashboard.core.errors import FieldError
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
 from dashboard.core.models import Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, interval_starts, iso_week_label, local_date, week_monday
@@ -50,7 +51,7 @@ def period_of(kind: str, first_day: date) -> tuple[date, date, str]:
     if kind == ReportKind.WEEKLY:
         monday = week_monday(first_day)
         return monday, monday + timedelta(days=7), iso_week_label(monday)
-    raise ValueError(f"kind: {kind!r} is not 'daily' or 'weekly'")
+    raise FieldError("kind", f"{kind!r} is not 'daily' or 'weekly'")
 
 
 def _empty_queue() -> dict:
@@ -343,7 +344,7 @@ def reports_build_due(*, kind: str, now: datetime | None = None, email: bool = T
         monday = week_monday(today)
         firsts = [monday - timedelta(weeks=n) for n in range(RECENT_WEEKS, 0, -1)]
     else:
-        raise ValueError(f"kind: {kind!r} is not 'daily' or 'weekly'")
+        raise FieldError("kind", f"{kind!r} is not 'daily' or 'weekly'")
     existing = {r.period_start: r for r in Report.objects.filter(kind=kind, period_start__in=firsts)}
     built = []
     for first in firsts:

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.periods import iso_week_label
 from dashboard.core.permissions import can_import_contacts, sees_all
@@ -118,7 +119,7 @@ def reports_import(request):
         return HttpResponseForbidden(render_to_string("reports/message.html", {"message": _("Importing contact records is for managers and admins.")}, request=request))  # fmt: skip
     upload = request.FILES.get("file")
     if upload is None:
-        return _bad_request(request, ValueError(_("file: choose a CSV file to upload")))
+        return _bad_request(request, FieldError("file", _("choose a CSV file to upload")))
     try:
         result = contacts_import_csv(stream=io.StringIO(upload.read().decode("utf-8-sig"), newline=None))
     except (ImportFileError, UnicodeDecodeError) as error:

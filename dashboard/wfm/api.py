@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.core import erlang
-from dashboard.core.errors import ErrorSerializer
+from dashboard.core.errors import ErrorSerializer, FieldError
 from dashboard.core.permissions import CanUseWFM
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport
@@ -52,11 +52,14 @@ def _query(serializer_class, request, data=None) -> dict:
 
 
 def _call(function, *args, **kwargs):
-    """Run a selector or service; its ValueError (which names the field) becomes a 400."""
+    """Run a selector or service; its FieldError becomes a 400 keyed by the field, like a serializer's
+    errors, and any other ValueError (Erlang's limits) a 400 with its message."""
     try:
         return function(*args, **kwargs)
+    except FieldError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
     except ValueError as exc:
-        raise ValidationError(str(exc))
+        raise ValidationError(str(exc)) from None
 
 
 async def _async_chunks(chunks: Iterator[bytes]):
@@ -99,9 +102,8 @@ class FilterSerializer(serializers.Serializer):
         attrs = {k: (v or None) if k in ("queue", "team", "channel") else v for k, v in attrs.items()}
         try:
             wfm_selectors.check_filters(queue=attrs.get("queue"), team=attrs.get("team"), channel=attrs.get("channel"))
-        except ValueError as exc:
-            field, _sep, message = str(exc).partition(": ")
-            raise serializers.ValidationError({field: message})
+        except FieldError as exc:
+            raise serializers.ValidationError({exc.field: exc.message}) from None
         return attrs
 
 
