@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from dashboard.core.errors import FieldError
+
 INTERVAL_S = 15 * 60
 ROLLUP_LENGTHS = (15, 30, 60)
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -88,7 +90,7 @@ def rollup_start(start: datetime, length: int) -> datetime:
     Taken on the local clock (an hour is 10:00–11:00 local, also in India's +05:30), and kept as the
     UTC instant, so the two 02:00 hours of the night DST ends stay apart."""
     if length not in ROLLUP_LENGTHS:
-        raise ValueError(f"length: {length!r} is not one of {ROLLUP_LENGTHS} minutes")
+        raise FieldError("length", f"{length!r} is not one of {ROLLUP_LENGTHS} minutes")
     local = start.astimezone(centre_tz())
     offset = (local.minute % length) * 60 + local.second
     return start - timedelta(seconds=offset)

@@ -18,8 +18,9 @@ from typing import IO, Any
 
 from django.utils import timezone
 
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Channel, Source
-from dashboard.ingest.schema import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, FieldError, parse_datetime
+from dashboard.ingest.schema import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, parse_datetime
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
 
@@ -75,12 +76,8 @@ class ImportResult:
         }
 
 
-class ImportFileError(ValueError):
+class ImportFileError(FieldError):
     """The file as a whole cannot be read (no header, missing columns): nothing was imported."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
 
 
 def _text(row: dict, name: str, limit: int, *, required: bool = False) -> str:

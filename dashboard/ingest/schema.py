@@ -65,10 +65,6 @@ FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
 }
 
 
-# Every rejection names the field and the reason (the project's one FieldError).
-FieldError = FieldError
-
-
 @dataclass(frozen=True, slots=True)
 class ValidEvent:
     event_id: str

@@ -27,9 +27,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.core.bulk import CHUNK, insert_rows, update_column
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
-from dashboard.ingest.schema import MAX_BATCH, FieldError, ValidEvent, validate_event
+from dashboard.ingest.schema import MAX_BATCH, ValidEvent, validate_event
 from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Source
 
 
@@ -11,7 +12,7 @@ def source_token_create(*, name: str) -> tuple[Source, str, bool]:
     now: only its hash is stored) and whether the source is new."""
     name = name.strip()
     if not name:
-        raise ValueError("name: a source needs a name")
+        raise FieldError("name", "a source needs a name")
     source = Source.objects.select_for_update().filter(name=name).first()
     created = source is None
     if created:

@@ -1,19 +1,20 @@
 """The live API: the snapshot and the acknowledgement of alerts (thin adapters)."""
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.core.errors import ErrorSerializer
-from dashboard.core.permissions import has_any_role, visible_team_ids
+from dashboard.core.permissions import HasRole, visible_team_ids
 from dashboard.live.alerts import AlertError, alert_acknowledge
 from dashboard.live.selectors import live_snapshot
 
 
 class LiveView(APIView):
+    permission_classes = [IsAuthenticated, HasRole]
+
     @extend_schema(
         operation_id="live_snapshot",
         summary="The live snapshot per queue, team and channel",
@@ -27,12 +28,12 @@ class LiveView(APIView):
         tags=["live"],
     )
     def get(self, request):
-        if not has_any_role(request.user):
-            raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
         return Response(live_snapshot(team_ids=visible_team_ids(request.user)))
 
 
 class AlertAckView(APIView):
+    permission_classes = [IsAuthenticated, HasRole]
+
     @extend_schema(
         operation_id="alert_acknowledge",
         summary="Acknowledge an alert",
@@ -42,8 +43,6 @@ class AlertAckView(APIView):
         tags=["live"],
     )
     def post(self, request, pk: int):
-        if not has_any_role(request.user):
-            raise PermissionDenied(_("Your account has no role (supervisor, manager, wfm or admin)."))
         try:
             alert = alert_acknowledge(alert_id=pk, user=request.user)
         except AlertError as error:

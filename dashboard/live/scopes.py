@@ -35,7 +35,8 @@ def parse_scope(text: str) -> LiveScope:
     kind, sep, key = text.partition(":")
     if not sep or kind not in ("team", "queue", "channel") or not key:
         raise ScopeError(f"scope {text!r}: write all, team:<id>, queue:<id> or channel:<name>")
-    if kind in ("team", "queue") and not key.isdigit():
+    # isdigit() alone lets '²' through, which int() and a Channels group name both refuse.
+    if kind in ("team", "queue") and not (key.isascii() and key.isdigit()):
         raise ScopeError(f"scope {text!r}: {kind} id must be a number")
     if kind == "channel" and key not in Channel.values:
         raise ScopeError(f"scope {text!r}: unknown channel; one of {', '.join(Channel.values)}")

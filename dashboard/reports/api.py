@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import io
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.core.errors import ErrorSerializer
 from dashboard.core.models import Channel
-from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
+from dashboard.core.permissions import CanImportContacts, SeesAll
 from dashboard.ingest.public import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from dashboard.reports.selectors import API_FIELDS, ReportFilter, ReportQueryError, parse_day, parse_week, report_api
 
@@ -80,24 +80,19 @@ ROW_DOC = (
 )
 
 
-def _check_role(request) -> None:
-    if not user_roles(request.user) & SEE_ALL:
-        raise PermissionDenied(_("Reports are for the roles manager, wfm and admin."))
-
-
 def _scope(request) -> ReportFilter:
     p = request.query_params
     return ReportFilter(queue=p.get("queue") or None, team=p.get("team") or None, channel=p.get("channel") or None)
 
 
 class _ReportView(APIView):
+    permission_classes = [IsAuthenticated, SeesAll]
     kind = ""
 
     def first_day(self, request):
         raise NotImplementedError
 
     def get(self, request):
-        _check_role(request)
         try:
             return Response(report_api(kind=self.kind, first_day=self.first_day(request), scope=_scope(request)))
         except ReportQueryError as error:
@@ -141,6 +136,7 @@ class WeeklyReportView(_ReportView):
 
 
 class ContactImportView(APIView):
+    permission_classes = [IsAuthenticated, CanImportContacts]
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -165,8 +161,6 @@ class ContactImportView(APIView):
         tags=["reports"],
     )
     def post(self, request):
-        if not user_roles(request.user) & {MANAGER, ADMIN}:
-            raise PermissionDenied(_("Importing contact records is for managers and admins."))
         upload = request.FILES.get("file")
         if upload is None:
             raise ParseError("file: upload the CSV as the multipart field 'file'")

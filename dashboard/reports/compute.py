@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dashboard.core.errors import FieldError
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
 from dashboard.core.models import Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, interval_starts, iso_week_label, local_date, week_monday
@@ -44,7 +45,7 @@ def period_of(kind: str, first_day: date) -> tuple[date, date, str]:
     if kind == ReportKind.WEEKLY:
         monday = week_monday(first_day)
         return monday, monday + timedelta(days=7), iso_week_label(monday)
-    raise ValueError(f"kind: {kind!r} is not 'daily' or 'weekly'")
+    raise FieldError("kind", f"{kind!r} is not 'daily' or 'weekly'")
 
 
 def _empty_queue() -> dict:

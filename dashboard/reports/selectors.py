@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.core import metrics
+from dashboard.core.errors import FieldError
 from dashboard.core.models import KPI, Channel, Queue, Team
 from dashboard.core.periods import iso_week_label, local_date, parse_iso_week, week_monday
 from dashboard.ingest.public import ACKNOWLEDGEMENT, ANONYMOUS_BANK_TEAM
@@ -38,12 +39,8 @@ API_FIELDS = (
 )
 
 
-class ReportQueryError(ValueError):
+class ReportQueryError(FieldError):
     """A report request that cannot be answered: ``field`` names the parameter."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @dataclass(frozen=True)

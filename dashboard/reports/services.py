@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from dashboard.core.errors import FieldError
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
 from dashboard.core.periods import day_bounds, local_date, week_monday
 from dashboard.core.permissions import SEE_ALL, user_roles
@@ -81,7 +82,7 @@ def reports_build_due(*, kind: str, now: datetime | None = None, email: bool = T
         monday = week_monday(today)
         firsts = [monday - timedelta(weeks=n) for n in range(RECENT_WEEKS, 0, -1)]
     else:
-        raise ValueError(f"kind: {kind!r} is not 'daily' or 'weekly'")
+        raise FieldError("kind", f"{kind!r} is not 'daily' or 'weekly'")
     existing = {r.period_start: r for r in Report.objects.filter(kind=kind, period_start__in=firsts)}
     built = []
     for first in firsts:

@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.periods import iso_week_label
-from dashboard.core.permissions import ADMIN, MANAGER, SEE_ALL, user_roles
+from dashboard.core.permissions import can_import_contacts, sees_all
 from dashboard.ingest.public import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 from dashboard.reports.pdf import report_pdf, report_title
 from dashboard.reports.selectors import (
@@ -38,7 +39,7 @@ def reports_role(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not user_roles(request.user) & SEE_ALL:
+        if not sees_all(request.user):
             body = render_to_string("reports/message.html", {"message": _("Reports are for the roles manager, wfm and admin.")},
                                     request=request)  # fmt: skip
             return HttpResponseForbidden(body)
@@ -68,7 +69,7 @@ def _bad_request(request, error: Exception) -> HttpResponse:
 def reports_index(request):
     return render(request, "reports/index.html", {**_choices(), "periods": default_periods(),
                                                   "recent": reports_recent(), "columns": IMPORT_COLUMNS,
-                                                  "can_import": bool(user_roles(request.user) & {MANAGER, ADMIN})})  # fmt: skip
+                                                  "can_import": can_import_contacts(request.user)})  # fmt: skip
 
 
 def _report(request, kind: str, first_day: date, pdf: bool):
@@ -114,11 +115,11 @@ def report_weekly(request, pdf: bool = False):
 @require_POST
 @reports_role
 def reports_import(request):
-    if not user_roles(request.user) & {MANAGER, ADMIN}:
+    if not can_import_contacts(request.user):
         return HttpResponseForbidden(render_to_string("reports/message.html", {"message": _("Importing contact records is for managers and admins.")}, request=request))  # fmt: skip
     upload = request.FILES.get("file")
     if upload is None:
-        return _bad_request(request, ValueError(_("file: choose a CSV file to upload")))
+        return _bad_request(request, FieldError("file", _("choose a CSV file to upload")))
     try:
         result = contacts_import_csv(stream=io.StringIO(upload.read().decode("utf-8-sig"), newline=None))
     except (ImportFileError, UnicodeDecodeError) as error:

@@ -10,19 +10,19 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.core import erlang
-from dashboard.core.errors import ErrorSerializer
-from dashboard.core.permissions import can_use_wfm
+from dashboard.core.errors import ErrorSerializer, FieldError
+from dashboard.core.permissions import CanUseWFM
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport
 from dashboard.wfm.selectors import ExportQuery, StaffingQuery
@@ -42,11 +42,7 @@ class WfmAPIView(APIView):
     """Only WFM staff, managers and admins (supervisors get 403)."""
 
     content_negotiation_class = IgnoreFormatParameter
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not can_use_wfm(request.user):
-            raise PermissionDenied(_("WFM pages and APIs are for the roles wfm, manager and admin."))
+    permission_classes = [IsAuthenticated, CanUseWFM]
 
 
 def _query(serializer_class, request, data=None) -> dict:
@@ -56,11 +52,14 @@ def _query(serializer_class, request, data=None) -> dict:
 
 
 def _call(function, *args, **kwargs):
-    """Run a selector or service; its ValueError (which names the field) becomes a 400."""
+    """Run a selector or service; its FieldError becomes a 400 keyed by the field, like a serializer's
+    errors, and any other ValueError (Erlang's limits) a 400 with its message."""
     try:
         return function(*args, **kwargs)
+    except FieldError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
     except ValueError as exc:
-        raise ValidationError(str(exc))
+        raise ValidationError(str(exc)) from None
 
 
 async def _async_chunks(chunks: Iterator[bytes]):
@@ -103,9 +102,8 @@ class FilterSerializer(serializers.Serializer):
         attrs = {k: (v or None) if k in ("queue", "team", "channel") else v for k, v in attrs.items()}
         try:
             wfm_selectors.check_filters(queue=attrs.get("queue"), team=attrs.get("team"), channel=attrs.get("channel"))
-        except ValueError as exc:
-            field, _sep, message = str(exc).partition(": ")
-            raise serializers.ValidationError({field: message})
+        except FieldError as exc:
+            raise serializers.ValidationError({exc.field: exc.message}) from None
         return attrs
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from dashboard.core import erlang, metrics
+from dashboard.core.errors import FieldError
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, interval_starts, rollup_start
 from dashboard.intervals.public import (
@@ -80,11 +81,11 @@ class ExportQuery:
 
     def __post_init__(self):
         if self.last_day < self.first_day:
-            raise ValueError("end: is before start")
+            raise FieldError("end", "is before start")
         if (self.last_day - self.first_day).days >= MAX_EXPORT_DAYS:
-            raise ValueError(f"end: at most {MAX_EXPORT_DAYS} days per export")
+            raise FieldError("end", f"at most {MAX_EXPORT_DAYS} days per export")
         if self.length not in LENGTHS:
-            raise ValueError(f"length: must be one of {', '.join(map(str, LENGTHS))} minutes")
+            raise FieldError("length", f"must be one of {', '.join(map(str, LENGTHS))} minutes")
 
     def days(self) -> Iterator[date]:
         day = self.first_day
@@ -155,11 +156,11 @@ class StaffingQuery:
 
     def __post_init__(self):
         if bool(self.queue) == bool(self.team):
-            raise ValueError("queue/team: choose one queue or one team")
+            raise FieldError("queue/team", "choose one queue or one team")
         if self.length not in LENGTHS:
-            raise ValueError(f"length: must be one of {', '.join(map(str, LENGTHS))} minutes")
+            raise FieldError("length", f"must be one of {', '.join(map(str, LENGTHS))} minutes")
         if not 0 <= self.tolerance < 1:
-            raise ValueError("tolerance: must be at least 0 and below 1")
+            raise FieldError("tolerance", "must be at least 0 and below 1")
 
 
 def staffing_mark(*, required: int | None, staffed: float | None, tolerance: float) -> str:
@@ -222,16 +223,16 @@ def staffing_day(query: StaffingQuery) -> dict:
     if query.team:
         team = Team.objects.filter(name=query.team).first()
         if team is None:
-            raise ValueError(f"team: unknown team {query.team!r}")
+            raise FieldError("team", f"unknown team {query.team!r}")
         queues = list(team.queues.all())
         label = team.name
     else:
         q = Queue.objects.select_related("team").filter(name=query.queue).first()
         if q is None:
-            raise ValueError(f"queue: unknown queue {query.queue!r}")
+            raise FieldError("queue", f"unknown queue {query.queue!r}")
         team, queues, label = q.team, [q], q.name
     if not queues:
-        raise ValueError(f"team: {label!r} has no queues")
+        raise FieldError("team", f"{label!r} has no queues")
     target, threshold = _target_of(queues)
     own = {q.id for q in queues}
     if team:
@@ -328,9 +329,9 @@ def forecast_day(
     have actual figures)."""
     q = Queue.objects.select_related("team").filter(name=queue).first()
     if q is None:
-        raise ValueError(f"queue: unknown queue {queue!r}")
+        raise FieldError("queue", f"unknown queue {queue!r}")
     if not 0 <= shrinkage < 1:
-        raise ValueError("shrinkage: must be at least 0 and below 1")
+        raise FieldError("shrinkage", "must be at least 0 and below 1")
     start, end = day_bounds(day)
     forecast = _forecast_map([q.id], start, end)
     actual = {r["start"]: r for r in interval_rows(start=start, end=end, length=15, queue=q.name)}
@@ -393,9 +394,9 @@ def forecast_accuracy(
     ``dashboard.metrics``) of the forecast offered against the actual offered, over the 15-minute
     intervals that have actual figures (a missing forecast interval counts as 0 expected)."""
     if last_day < first_day:
-        raise ValueError("end: is before start")
+        raise FieldError("end", "is before start")
     if (last_day - first_day).days >= MAX_EXPORT_DAYS:
-        raise ValueError(f"end: at most {MAX_EXPORT_DAYS} days")
+        raise FieldError("end", f"at most {MAX_EXPORT_DAYS} days")
     queues = queues_filtered(queue=queue, team=team, channel=channel)
     ids = {q.id for q in queues}
     out = []
@@ -490,10 +491,10 @@ def forecast_export_batches(
 
 
 def check_filters(*, queue: str | None = None, team: str | None = None, channel: str | None = None) -> None:
-    """ValueError naming the filter when a queue, team or channel name is unknown."""
+    """A FieldError naming the filter when a queue, team or channel name is unknown."""
     if queue and not Queue.objects.filter(name=queue).exists():
-        raise ValueError(f"queue: unknown queue {queue!r}")
+        raise FieldError("queue", f"unknown queue {queue!r}")
     if team and not Team.objects.filter(name=team).exists():
-        raise ValueError(f"team: unknown team {team!r}")
+        raise FieldError("team", f"unknown team {team!r}")
     if channel and channel not in Channel.values:
-        raise ValueError(f"channel: unknown channel {channel!r}; one of {', '.join(Channel.values)}")
+        raise FieldError("channel", f"unknown channel {channel!r}; one of {', '.join(Channel.values)}")

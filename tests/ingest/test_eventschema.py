@@ -2,7 +2,8 @@
 
 import pytest
 
-from dashboard.ingest.schema import FieldError, validate_event
+from dashboard.core.errors import FieldError
+from dashboard.ingest.schema import validate_event
 
 AT = "2026-11-26T09:30:00+01:00"
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard.core.errors import FieldError
 from dashboard.wfm.models import IntervalExport
 from dashboard.wfm.selectors import (
     EXPORT_COLUMNS,
@@ -149,7 +150,7 @@ def export_stream(kind: str, fmt: str, batches: Iterable[list[dict]]) -> Iterato
         return csv_chunks(columns, batches)
     if fmt == "json":
         return json_chunks(columns, batches)
-    raise ValueError(f"format: {fmt!r} cannot be streamed; one of csv, json")
+    raise FieldError("format", f"{fmt!r} cannot be streamed; one of csv, json")
 
 
 def export_xlsx_file(kind: str, batches: Iterable[list[dict]], *, on_batch=None) -> Path:
@@ -176,7 +177,7 @@ def export_file_name(kind: str, query: ExportQuery, fmt: str) -> str:
 def interval_export_create(*, user, query: ExportQuery, fmt: str) -> IntervalExport:
     """Record a background export and queue its task once the record is committed."""
     if fmt not in FORMATS:
-        raise ValueError(f"format: must be one of {', '.join(FORMATS)}")
+        raise FieldError("format", f"must be one of {', '.join(FORMATS)}")
     export = IntervalExport.objects.create(
         user=user, params={**query.as_params(), "format": fmt}, rows_total=interval_export_estimate(query)
     )

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.core import metrics
+from dashboard.core.errors import FieldError
 from dashboard.core.models import ClosedDay, Queue
 from dashboard.core.periods import INTERVAL_S, centre_tz, day_bounds, interval_starts
 from dashboard.intervals.public import interval_rows, queues_filtered
@@ -130,33 +131,33 @@ def _parse_row(record, columns, queues, tz: ZoneInfo, delimiter: str):
     cell = {name: record[i].strip() if i < len(record) else "" for name, i in columns.items()}
     queue = queues.get(cell["queue"])
     if queue is None:
-        raise ValueError(f"queue: unknown queue {cell['queue']!r}")
+        raise FieldError("queue", f"unknown queue {cell['queue']!r}")
     start = parse_interval_start(cell["interval_start"], tz)
     offered = _number("offered", cell["offered"], delimiter)
     aht = _number("aht_s", cell["aht_s"], delimiter)
     if offered < 0:
-        raise ValueError(f"offered: {cell['offered']!r} is negative")
+        raise FieldError("offered", f"{cell['offered']!r} is negative")
     if aht < 0 or (aht == 0 and offered > 0):
-        raise ValueError(f"aht_s: {cell['aht_s']!r} must be more than 0 seconds when contacts are offered")
+        raise FieldError("aht_s", f"{cell['aht_s']!r} must be more than 0 seconds when contacts are offered")
     return (queue.id, start), (offered, aht)
 
 
 def parse_interval_start(text: str, tz: ZoneInfo) -> datetime:
-    """An interval start as a UTC instant; ValueError names the field and the problem."""
+    """An interval start as a UTC instant; a FieldError of ``interval_start`` says what is wrong."""
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"interval_start: {text!r} is not an ISO 8601 date and time, e.g. 2026-03-30T09:15:00+02:00")
+        raise FieldError("interval_start", f"{text!r} is not an ISO 8601 date and time, e.g. 2026-03-30T09:15:00+02:00")
     if at.tzinfo is None:
         earlier, later = at.replace(tzinfo=tz, fold=0), at.replace(tzinfo=tz, fold=1)
         if earlier.utcoffset() != later.utcoffset():
             if earlier.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != at:
-                raise ValueError(f"interval_start: {text} does not exist in {tz.key} (the clock skips it)")
-            raise ValueError(f"interval_start: {text} happens twice in {tz.key} (DST ends); add the UTC offset")
+                raise FieldError("interval_start", f"{text} does not exist in {tz.key} (the clock skips it)")
+            raise FieldError("interval_start", f"{text} happens twice in {tz.key} (DST ends); add the UTC offset")
         at = earlier
     utc = at.astimezone(UTC)
     if utc.second or utc.microsecond or (utc.timestamp() % INTERVAL_S):
-        raise ValueError(f"interval_start: {text} is not the start of a quarter-hour (:00, :15, :30, :45)")
+        raise FieldError("interval_start", f"{text} is not the start of a quarter-hour (:00, :15, :30, :45)")
     return utc
 
 
@@ -165,9 +166,9 @@ def _number(name: str, text: str, delimiter: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a number")
+        raise FieldError(name, f"{text!r} is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(f"{name}: {text!r} is not a finite number")
+        raise FieldError(name, f"{text!r} is not a finite number")
     return number
 
 
@@ -279,19 +280,19 @@ def forecast_build(
     reported and left alone.
     """
     if last_day < first_day:
-        raise ValueError("end: is before start")
+        raise FieldError("end", "is before start")
     if not 1 <= weeks <= MAX_WEEKS:
-        raise ValueError(f"weeks: must be 1 to {MAX_WEEKS}")
+        raise FieldError("weeks", f"must be 1 to {MAX_WEEKS}")
     weights = list(weights) if weights is not None else default_weights(weeks)
     if len(weights) != weeks:
-        raise ValueError(f"weights: {len(weights)} given for {weeks} weeks")
+        raise FieldError("weights", f"{len(weights)} given for {weeks} weeks")
     if any(w < 0 for w in weights) or not any(w > 0 for w in weights):
-        raise ValueError("weights: must not be negative, and at least one above 0")
+        raise FieldError("weights", "must not be negative, and at least one above 0")
     if (last_day - first_day).days > 366:
-        raise ValueError("end: build at most 367 days at a time")
+        raise FieldError("end", "build at most 367 days at a time")
     queues = queues_filtered(queue=queue, team=team, channel=channel)
     if not queues:
-        raise ValueError("queue/team/channel: no queue matches")
+        raise FieldError("queue/team/channel", "no queue matches")
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     history_days = sorted({d - timedelta(days=7 * k) for d in days for k in range(1, weeks + 1)})
     factors = calendar_factors(queues=queues, first_day=history_days[0], last_day=last_day)
