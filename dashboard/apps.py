@@ -8,9 +8,7 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Signal receivers and Celery tasks register themselves on import: every process (web, worker, beat,
-        # commands) imports them here, once the models are loaded.
-        from dashboard.intervals import tasks as intervals_tasks  # noqa: F401
-        from dashboard.live import signals, tasks  # noqa: F401
-        from dashboard.reports import tasks as reports_tasks  # noqa: F401
-        from dashboard.wfm import tasks as wfm_tasks  # noqa: F401
+        # Signal receivers register themselves on import, once the models are loaded. Celery tasks are not
+        # imported here: the worker finds them (kcc/celery.py), and the web processes queue them by name,
+        # without loading what only the worker needs (the PDF library alone is ~40 MB a process).
+        from dashboard.live import signals  # noqa: F401

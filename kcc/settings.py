@@ -191,7 +191,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "dashboard.core.errors.exception_handler",
+    "EXCEPTION_HANDLER": "dashboard.core.api.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.core.errors import ErrorSerializer
+from dashboard.core.api import ErrorSerializer
 from dashboard.core.fastjson import ORJSONParser, ORJSONRenderer
 from dashboard.ingest.authentication import IsSource, SourceTokenAuthentication
 from dashboard.ingest.schema import MAX_BATCH

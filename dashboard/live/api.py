@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.core.errors import ErrorSerializer
+from dashboard.core.api import ErrorSerializer
 from dashboard.core.permissions import HasRole, visible_team_ids
 from dashboard.live.alerts import AlertError, alert_acknowledge
 from dashboard.live.selectors import live_snapshot

@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dashboard.core.errors import ErrorSerializer
+from dashboard.core.api import ErrorSerializer
 from dashboard.core.models import Channel
 from dashboard.core.permissions import CanImportContacts, SeesAll
 from dashboard.ingest.public import IMPORT_COLUMNS, ImportFileError, contacts_import_csv

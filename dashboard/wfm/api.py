@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.core import erlang
-from dashboard.core.errors import ErrorSerializer, FieldError
+from dashboard.core.api import ErrorSerializer
+from dashboard.core.errors import FieldError
 from dashboard.core.permissions import CanUseWFM
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport

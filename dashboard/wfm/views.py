@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dashboard.core.errors import flatten
+from dashboard.core.api import flatten
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.permissions import can_use_wfm
 from dashboard.wfm.api import ExportSerializer, ForecastBuildSerializer, StaffingQuerySerializer

@@ -17,11 +17,13 @@ from dashboard.core.metrics import Counts
 from dashboard.core.models import KPI, Contact
 from dashboard.core.periods import day_bounds
 from dashboard.ingest.services import events_ingest
+from dashboard.intervals import tasks as intervals_tasks  # noqa: F401  (registers the tasks)
 from dashboard.intervals.models import QueueInterval
 from dashboard.intervals.selectors import interval_rows
 from dashboard.intervals.services import intervals_aggregate, intervals_update
 from dashboard.live.selectors import live_snapshot
 from dashboard.live.services import live_rebuild
+from dashboard.reports import tasks as reports_tasks  # noqa: F401
 from dashboard.reports.compute import report_compute
 from dashboard.reports.models import Report, ReportSubscription
 from dashboard.reports.pdf import report_pdf

@@ -23,10 +23,12 @@ from dashboard.core.models import Contact
 from dashboard.core.periods import day_bounds, interval_starts
 from dashboard.intervals.models import QueueInterval
 from dashboard.intervals.services import intervals_aggregate
+from dashboard.wfm import tasks as wfm_tasks  # noqa: F401  (registers the export task in this process)
 from dashboard.wfm.api import _async_chunks
 from dashboard.wfm.models import IntervalExport
 from dashboard.wfm.selectors import EXPORT_COLUMNS, ExportQuery, interval_export_batches
 from dashboard.wfm.services.export import csv_chunks, interval_export_run
+from kcc.celery import app
 from tests.factories import QueueFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,8 +233,6 @@ def test_streaming_memory_stays_flat():
 
 @pytest.mark.django_db(transaction=True)
 def test_background_export_from_the_page_runs_the_task_and_downloads(queues, settings):
-    from kcc.celery import app
-
     day = date(2026, 11, 24)
     start, end = day_bounds(day)
     intervals_aggregate(start=start, end=end)
