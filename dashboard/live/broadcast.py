@@ -16,6 +16,7 @@ session ended).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -168,14 +169,42 @@ def notify_changed(reason: str = "events") -> None:
     pipe.execute()
 
 
+def _send_from_sync(messages: list[tuple[str, dict]]) -> None:
+    """group_send from sync code. Sync code may run in a thread whose event loop is running (an
+    embedding application, a test driving a browser), where async_to_sync is refused: the sends then
+    run in a thread of their own, and this waits for them."""
+
+    async def send_all():
+        layer = get_channel_layer()
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+        return
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            asyncio.run(send_all())
+        except BaseException as error:  # raised again in the caller's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="live-control-send")
+    thread.start()
+    thread.join(10)
+    if errors:
+        raise errors[0]
+
+
 def recheck(groups: list[str]) -> None:
     """Tell the sockets in these control groups to check their scopes again (a user's teams or roles,
     or a wall screen's token, changed). Called from sync code (signal handlers)."""
-    layer = get_channel_layer()
-    for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": "live.recheck"})
+    _send_from_sync([(group, {"type": "live.recheck"}) for group in groups])
 
 
 def close_group(group: str, code: int) -> None:
     """Close every socket in a control group with ``code`` (a login session ended: 4401)."""
-    async_to_sync(get_channel_layer().group_send)(group, {"type": "live.close", "code": code})
+    _send_from_sync([(group, {"type": "live.close", "code": code})])

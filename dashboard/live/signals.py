@@ -79,8 +79,8 @@ def _recheck(groups: list[str]) -> None:
     def send():
         try:
             broadcast.recheck(groups)
-        except (redis.RedisError, OSError):
-            log.warning("could not ask live sockets to check their rights again: %s", groups)
+        except Exception:  # after commit: the change stands; its sockets are rechecked on reconnect
+            log.exception("could not ask live sockets to check their rights again: %s", groups)
 
     transaction.on_commit(send)
 
@@ -143,5 +143,5 @@ def session_ended(sender, request, user, **kwargs):
         return
     try:
         broadcast.close_group(broadcast.session_group(session_key), 4401)
-    except (redis.RedisError, OSError):
-        log.warning("could not close the live sockets of a session that ended")
+    except Exception:  # the logout itself must not fail
+        log.exception("could not close the live sockets of a session that ended")
