@@ -1,16 +1,29 @@
 """Owns the live screens' groups and messages; nothing else calls ``group_send``.
 
-A message to a browser is an envelope ``{"type", "v", "seq", "ts", "scope", "data"}``: ``type`` is
-``snapshot`` (the tiles of a scope) or ``intervals`` (today's quarter-hours of a scope), ``seq`` grows by
-one per message of that type and scope, so a client that sees a gap asks for a fresh copy. The latest
-envelope of each is kept in Redis, for clients that subscribe or resync.
+A message to a browser is an envelope ``{"type", "v", "seq", "ts", "scope", "data"}`` plus ``prev``:
+``type`` is ``snapshot`` (the tiles of a scope), ``intervals`` (today's quarter-hours of a scope) or
+``heartbeat`` (the publisher is alive; its ``seq`` is the scope's latest snapshot's). ``seq`` never goes
+backwards for a scope and type, not across a rebuild, a Redis flush or restart, or a publisher failover:
+it is ``max(previous + 1, the clock in microseconds)``, so a counter Redis lost starts again above every
+number sent before. ``prev`` is the seq of the message before it: a client whose last seq is lower
+missed a message and asks for a fresh copy. The latest envelope of each is kept in Redis, for clients
+that subscribe or resync.
+
+Control messages go to a socket's own groups (its user, its login session, its wall screen):
+``recheck`` (its rights may have changed: the consumer checks its scopes again) and ``close`` (its
+session ended).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import threading
 import time
+from typing import NamedTuple
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from dashboard.live import keys
@@ -20,9 +33,62 @@ ENVELOPE_VERSION = 1
 KINDS = ("snapshot", "intervals")
 LATEST_TTL_S = 24 * 3600
 
+# Numbers every (kind, scope) of a round in one call: seq = max(previous + 1, floor), the floor being
+# the publisher's clock in microseconds. string.format keeps all 16 digits (Redis would write a plain
+# Lua number as 1.7e+15). Returns the previous and new seq of each, as strings.
+_SEQ_SCRIPT = """
+local floor = tonumber(ARGV[1])
+local out = {}
+for i = 2, #ARGV do
+  local prev = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  local seq = math.max(prev + 1, floor)
+  redis.call('HSET', KEYS[1], ARGV[i], string.format('%d', seq))
+  out[#out + 1] = string.format('%d', prev)
+  out[#out + 1] = string.format('%d', seq)
+end
+return out
+"""
+
+_clock_lock = threading.Lock()
+_clock_last_us = 0
+
+
+class Prepared(NamedTuple):
+    """One envelope ready to send: to ``group``, numbered ``seq``."""
+
+    group: str
+    text: str
+    scope: LiveScope
+    kind: str
+    seq: int
+
+
+def clock_us() -> int:
+    """Microseconds since the epoch, strictly increasing within this process (even if the system
+    clock is set back): the floor of every seq this process hands out."""
+    global _clock_last_us
+    with _clock_lock:
+        _clock_last_us = max(_clock_last_us + 1, time.time_ns() // 1000)
+        return _clock_last_us
+
 
 def group_name(scope: LiveScope, kind: str) -> str:
     return f"{scope.group}.{kind}"
+
+
+def user_group(user_id: int) -> str:
+    """The control group of every socket of one user."""
+    return f"live.user.{int(user_id)}"
+
+
+def session_group(session_key: str) -> str:
+    """The control group of the sockets of one login session (hashed: the key itself is a secret)."""
+    return "live.session." + hashlib.blake2b(session_key.encode(), digest_size=12).hexdigest()
+
+
+def display_group(display_id: int) -> str:
+    """The control group of the sockets of one wall screen."""
+    return f"live.display.{int(display_id)}"
 
 
 def latest_key(scope_name: str, kind: str) -> str:
@@ -38,37 +104,55 @@ def dirty_key() -> str:
     return f"{keys.root()}:pub:dirty"
 
 
-def envelope(kind: str, scope_name: str, seq: int, data: dict) -> str:
-    return json.dumps(
-        {"type": kind, "v": ENVELOPE_VERSION, "seq": seq, "ts": time.time(), "scope": scope_name, "data": data},
-        separators=(",", ":"),
-    )
+def envelope(kind: str, scope_name: str, seq: int, data: dict, *, prev: int | None = None) -> str:
+    body = {"type": kind, "v": ENVELOPE_VERSION, "seq": seq, "ts": time.time(), "scope": scope_name, "data": data}
+    if prev is not None:
+        body["prev"] = prev
+    return json.dumps(body, separators=(",", ":"))
 
 
-def prepare(messages: list[tuple[LiveScope, str, dict]]) -> list[tuple[str, str]]:
-    """Number and store one message per (scope, kind); returns (group, envelope) pairs to send."""
-    if not messages:
+def next_seqs(fields: list[str]) -> list[tuple[int, int]]:
+    """Number the next message of each ``"<kind>:<scope>"`` field: (previous seq, new seq) pairs, the
+    new one above the previous and at least this process's clock in microseconds."""
+    if not fields:
         return []
     r = keys.client()
-    pipe = r.pipeline(transaction=False)
-    for scope, kind, _data in messages:
-        pipe.hincrby(seq_key(), f"{kind}:{scope.name}", 1)
-    seqs = pipe.execute()
+    out = r.register_script(_SEQ_SCRIPT)(keys=[seq_key()], args=[clock_us(), *fields])
+    numbers = [int(x) for x in out]
+    return list(zip(numbers[0::2], numbers[1::2], strict=True))
+
+
+def prepare(messages: list[tuple[LiveScope, str, dict]]) -> list[Prepared]:
+    """Number and store one message per (scope, kind); returns the envelopes to send."""
+    if not messages:
+        return []
+    seqs = next_seqs([f"{kind}:{scope.name}" for scope, kind, _data in messages])
     out = []
-    pipe = r.pipeline(transaction=False)
-    for (scope, kind, data), seq in zip(messages, seqs, strict=True):
-        text = envelope(kind, scope.name, seq, data)
+    pipe = keys.client().pipeline(transaction=False)
+    for (scope, kind, data), (prev, seq) in zip(messages, seqs, strict=True):
+        text = envelope(kind, scope.name, seq, data, prev=prev or None)
         pipe.set(latest_key(scope.name, kind), text, ex=LATEST_TTL_S)
-        out.append((group_name(scope, kind), text))
+        out.append(Prepared(group_name(scope, kind), text, scope, kind, seq))
     pipe.execute()
     return out
 
 
-async def send(prepared: list[tuple[str, str]]) -> None:
+def heartbeats(latest: dict[str, tuple[LiveScope, int]]) -> list[Prepared]:
+    """A small ``heartbeat`` to each scope's snapshot group, carrying the seq of its latest snapshot:
+    a page that hears nothing for a few refresh periods knows the link or the publisher is gone, and one
+    whose last snapshot is older than the seq asks for a fresh copy."""
+    out = []
+    for scope, seq in latest.values():
+        text = envelope("heartbeat", scope.name, seq, {})
+        out.append(Prepared(group_name(scope, "snapshot"), text, scope, "heartbeat", seq))
+    return out
+
+
+async def send(prepared: list[Prepared]) -> None:
     """Push prepared envelopes to their groups: one PUBLISH each, whatever the number of sockets."""
     layer = get_channel_layer()
-    for group, text in prepared:
-        await layer.group_send(group, {"type": "live.message", "text": text})
+    for message in prepared:
+        await layer.group_send(message.group, {"type": "live.message", "text": message.text})
 
 
 def latest(scope: LiveScope, kind: str) -> str | None:
@@ -83,3 +167,44 @@ def notify_changed(reason: str = "events") -> None:
     pipe.rpush(dirty_key(), reason)
     pipe.ltrim(dirty_key(), -1000, -1)
     pipe.execute()
+
+
+def _send_from_sync(messages: list[tuple[str, dict]]) -> None:
+    """group_send from sync code. Sync code may run in a thread whose event loop is running (an
+    embedding application, a test driving a browser), where async_to_sync is refused: the sends then
+    run in a thread of their own, and this waits for them."""
+
+    async def send_all():
+        layer = get_channel_layer()
+        for group, message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+        return
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            asyncio.run(send_all())
+        except BaseException as error:  # raised again in the caller's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="live-control-send")
+    thread.start()
+    thread.join(10)
+    if errors:
+        raise errors[0]
+
+
+def recheck(groups: list[str]) -> None:
+    """Tell the sockets in these control groups to check their scopes again (a user's teams or roles,
+    or a wall screen's token, changed). Called from sync code (signal handlers)."""
+    _send_from_sync([(group, {"type": "live.recheck"}) for group in groups])
+
+
+def close_group(group: str, code: int) -> None:
+    """Close every socket in a control group with ``code`` (a login session ended: 4401)."""
+    _send_from_sync([(group, {"type": "live.close", "code": code})])

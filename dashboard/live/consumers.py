@@ -5,7 +5,11 @@ for today's quarter-hours, ``&display=<token>`` for a wall screen), or sends
 ``{"type": "subscribe", "scope": "team:3", "intervals": true}`` later; ``{"type": "resync"}`` asks for
 the latest envelope of every subscribed scope again (after a gap in ``seq`` or a reconnect).
 Close codes: 4401 not authenticated, 4403 a scope this user or screen may not see, 4400 a malformed scope.
-No rules and no database access per message: permissions are settled once, on connect and subscribe.
+No rules and no database access per message: permissions are settled on connect and subscribe, and
+again only when a control message says they may have changed: each socket joins its user's, its login
+session's or its wall screen's control group (``broadcast.user_group`` ...), where the signal handlers
+send ``recheck`` (teams, roles or the screen's token changed: 4403 when a scope is no longer allowed,
+4401 when the account or token is gone) and ``close`` (the session ended at logout: 4401).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from dashboard.core.permissions import visible_team_ids
 from dashboard.live import broadcast
+from dashboard.live.models import Display
 from dashboard.live.scopes import LiveScope, ScopeError, display_allows, parse_scope, scope_allowed
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -27,6 +33,7 @@ CLOSE_BAD_REQUEST = 4400
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscriptions: set[tuple[LiveScope, str]] = set()
+        self.control_groups: list[str] = []
         await self.accept()  # accept first, so that the close code reaches the browser
         user, display = self.scope.get("user"), self.scope.get("display")
         if display is None and not (user and user.is_authenticated):
@@ -34,6 +41,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.display_scopes = display.scope_list() if display else None
         self.team_ids = None if display else await sync_to_async(visible_team_ids)(user)
+        await self.join_control_groups(user, display)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         intervals = query.get("intervals", ["0"])[0] in ("1", "true")
         for text in ",".join(query.get("scopes", [])).split(","):
@@ -74,9 +82,51 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "ping":
             await self.send_json({"type": "pong"})
 
+    async def join_control_groups(self, user, display) -> None:
+        if display is not None:
+            self.display_id = display.pk
+            self.control_groups = [broadcast.display_group(display.pk)]
+        else:
+            self.user_id = user.pk
+            self.control_groups = [broadcast.user_group(user.pk)]
+            session_key = getattr(self.scope.get("session"), "session_key", None)
+            if session_key:
+                self.control_groups.append(broadcast.session_group(session_key))
+        for group in self.control_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code):
         for scope, kind in getattr(self, "subscriptions", ()):
             await self.channel_layer.group_discard(broadcast.group_name(scope, kind), self.channel_name)
+        for group in getattr(self, "control_groups", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def live_message(self, event):
         await self.send(text_data=event["text"])
+
+    async def live_recheck(self, event):
+        """The user's teams or roles, or the screen's token, changed: check every subscribed scope again."""
+        code = await sync_to_async(self.recheck)()
+        if code is not None:
+            await self.close(code=code)
+
+    async def live_close(self, event):
+        await self.close(code=event["code"])
+
+    def recheck(self) -> int | None:
+        """The close code this socket now deserves, or None while it may keep every scope it has.
+        (Sync, with the ORM: only on the rare control messages, never per update.)"""
+        scopes = {scope for scope, _kind in self.subscriptions}
+        if self.display_scopes is not None:
+            display = Display.objects.filter(pk=self.display_id, active=True).first()
+            if display is None:
+                return CLOSE_FORBIDDEN
+            self.display_scopes = display.scope_list()
+            allowed = all(display_allows(self.display_scopes, scope) for scope in scopes)
+        else:
+            user = get_user_model().objects.filter(pk=self.user_id, is_active=True).first()
+            if user is None:
+                return CLOSE_UNAUTHENTICATED
+            self.team_ids = visible_team_ids(user)
+            allowed = all(scope_allowed(scope, self.team_ids) for scope in scopes)
+        return None if allowed else CLOSE_FORBIDDEN

@@ -103,3 +103,26 @@ def rebuilt_key() -> str:
 def loaded_key() -> str:
     """Present while the live state is complete; missing after a Redis restart or flush."""
     return f"{root()}:loaded"
+
+
+def generation_key() -> str:
+    """A token each rebuild writes anew: the publisher sends every scope again when it changes."""
+    return f"{root()}:generation"
+
+
+def log_high_key() -> str:
+    """The high-water mark of the event log in the live state: the highest Event id the last rebuild
+    read or a batch's write found committed. Behind the database's own for longer than an in-flight
+    batch takes means Redis lost writes (it came back from an older save, or missed a batch)."""
+    return f"{root()}:log_high"
+
+
+def behind_key() -> str:
+    """ "<database high-water mark> <epoch s>": since when the live state has been seen behind it."""
+    return f"{root()}:behind"
+
+
+def server_key() -> str:
+    """The run id of the Redis server the last rebuild wrote to: another one (a restart, a failover)
+    holds what its save or replica held, not what the database holds, and is rebuilt."""
+    return f"{root()}:server"

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL_S = 0.25  # at most one message per scope and kind this often
 INTERVALS_EVERY_S = 1.0  # today's quarter-hours (the charts) are recomputed at most this often
 REFRESH_S = 5.0  # recompute at least this often: time moves figures without events
+HEARTBEAT_S = REFRESH_S  # every scope hears from the publisher at least this often (a page waits ~3x)
 ALERT_LIST_LIMIT = 20
 
 TILE_TODAY = (
@@ -216,19 +217,33 @@ def alerts_by_team(now: datetime) -> dict[int, list[dict]]:
 
 
 class Publisher:
-    """Computes and sends; keeps the hash of what each scope last got, to send only changes."""
+    """Computes and sends; keeps the hash of what each scope last got, to send only changes.
+
+    A rebuild of the live state (``keys.generation_key`` changes) drops those hashes, so the next round
+    sends every scope again: screens that joined meanwhile, or whose latest copy Redis lost, get the
+    whole truth at once. Scopes whose figures did not change get a small heartbeat every
+    ``HEARTBEAT_S``, so a page that hears nothing knows it is stale."""
 
     def __init__(self):
         self.sent_hash: dict[tuple[str, str], str] = {}
+        self.generation: str | None = None
+        self.latest_seq: dict[str, tuple[LiveScope, int]] = {}  # scope name -> its latest snapshot's seq
+        self.last_heartbeat = time.monotonic()
+        self.just_sent: set[str] = set()
         self.last_compute = 0.0
         self.last_intervals = float("-inf")
         self.crossing_since: dict[tuple[str, str], datetime] = {}
 
-    def compute(self, now: datetime | None = None) -> list[tuple[str, str]]:
-        """One round: snapshot, alerts, the changed messages numbered and stored. Returns (group, text)."""
+    def compute(self, now: datetime | None = None) -> list[broadcast.Prepared]:
+        """One round: snapshot, alerts, the changed messages numbered and stored. Returns the envelopes
+        to send."""
         now = now or timezone.now()
         live_ensure_loaded()  # the publisher, not the read, rebuilds a lost live state
-        applied = int(keys.client().get(keys.applied_key()) or 0)  # read first: the snapshot holds at least this
+        # read first: the snapshot holds at least this
+        applied, generation = keys.client().mget(keys.applied_key(), keys.generation_key())
+        if generation != self.generation:
+            self.sent_hash.clear()  # rebuilt (or lost and rebuilt): everything goes out again
+            self.generation = generation
         with_intervals = time.monotonic() - self.last_intervals >= INTERVALS_EVERY_S
         snapshot = live_snapshot(now=now, intervals=with_intervals)
         if with_intervals:
@@ -238,21 +253,38 @@ class Publisher:
         changed = []
         for key, (scope, data) in messages.items():
             body = {k: v for k, v in data.items() if k != "generated_at"}
-            data["live_version"] = applied
+            data["live_version"] = int(applied or 0)
             digest = hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=16).hexdigest()
             if self.sent_hash.get(key) != digest:
                 self.sent_hash[key] = digest
                 changed.append((scope, key[1], data))
-        return broadcast.prepare(changed)
+        prepared = broadcast.prepare(changed)
+        for message in prepared:
+            if message.kind == "snapshot":
+                self.latest_seq[message.scope.name] = (message.scope, message.seq)
+        for name in [n for n in self.latest_seq if (n, "snapshot") not in messages]:
+            del self.latest_seq[name]  # a team or queue that is gone
+        self.just_sent = {m.scope.name for m in prepared if m.kind == "snapshot"}
+        return prepared
 
-    async def tick(self) -> int:
-        """Compute and send once (used by the loop and by tests). Returns the number of messages sent."""
+    def heartbeats_due(self) -> list[broadcast.Prepared]:
+        """Every ``HEARTBEAT_S``, a heartbeat to each scope that got no snapshot in the last round."""
+        if time.monotonic() - self.last_heartbeat < HEARTBEAT_S:
+            return []
+        self.last_heartbeat = time.monotonic()
+        return broadcast.heartbeats({n: v for n, v in self.latest_seq.items() if n not in self.just_sent})
+
+    async def tick(self, *, heartbeats: bool = False) -> int:
+        """Compute and send once (used by the loop, with the heartbeats that are due, and by tests).
+        Returns the number of messages sent."""
         self.last_compute = time.monotonic()  # the interval between rounds counts from their starts
         prepared = await sync_to_async(self._compute_in_thread, thread_sensitive=True)()
+        if heartbeats:
+            prepared += self.heartbeats_due()
         await broadcast.send(prepared)
         return len(prepared)
 
-    def _compute_in_thread(self) -> list[tuple[str, str]]:
+    def _compute_in_thread(self) -> list[broadcast.Prepared]:
         close_old_connections()
         return self.compute()
 
@@ -262,7 +294,7 @@ class Publisher:
         stop = stop or asyncio.Event()
         while not stop.is_set():
             try:
-                await self.tick()
+                await self.tick(heartbeats=True)
             except Exception:  # a bad round must not stop the wallboards; the next one retries
                 log.exception("live publisher round failed")
             try:

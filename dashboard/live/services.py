@@ -15,20 +15,25 @@ changes are skipped when they reach Redis after the rebuild has begun to write.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import redis
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from dashboard.core.models import AgentStateSpan, Contact, Event, Queue
 from dashboard.core.periods import centre_tz
-from dashboard.live import keys
+from dashboard.live import broadcast, keys
 from dashboard.live.rules import LiveChanges, QueueRule, callback_pending, talking, visit_counts, waiting_member
 
 log = logging.getLogger(__name__)
+
+LOG_BEHIND_GRACE_S = 5.0  # longer than a committed batch takes to reach Redis
+_lost_writes = 0  # batches this process could not write to Redis, nor mark the live state incomplete for
 
 # A whole batch's changes in one script call (one round trip, one reply), executed atomically:
 #   nothing when a rebuild of a later version holds the batch already (returns 0);
@@ -36,7 +41,7 @@ log = logging.getLogger(__name__)
 #   contacts: set where the contact is now (waiting, talking, callback due) unless a later derivation of
 #             the same contact got there first (batches may reach Redis in another order than they were
 #             committed); same for agents' states;
-#   and raise the "applied" version.
+#   raise the "applied" version, and the log's high-water mark the batch found committed.
 # It names its keys in ARGV: KCC Live runs on one Redis, not a cluster.
 _APPLY_SCRIPT = """
 local version = tonumber(ARGV[1])
@@ -90,6 +95,8 @@ for _ = 1, agents do
 end
 local applied = tonumber(redis.call('GET', ARGV[5]) or '0')
 if version > applied then redis.call('SET', ARGV[5], version) end
+local log_high = tonumber(ARGV[i + 1])
+if log_high > tonumber(redis.call('GET', ARGV[i]) or '0') then redis.call('SET', ARGV[i], ARGV[i + 1]) end
 return 1
 """
 
@@ -111,9 +118,15 @@ def live_next_version() -> int:
 def live_apply(changes: LiveChanges) -> None:
     """Apply one committed batch's changes to Redis in one script call; skipped when a rebuild that
     began after the batch committed holds it already. Never raises: the database is the truth, and a
-    failure marks the live state incomplete so that the next reader rebuilds it from there."""
+    failure marks the live state incomplete so that the next reader rebuilds it from there (when even
+    that fails, the process remembers and marks it on its next write that reaches Redis)."""
+    global _lost_writes
     try:
         r = keys.client()
+        if _lost_writes:
+            lost = _lost_writes
+            r.delete(keys.loaded_key())
+            _lost_writes -= lost
         args: list = [
             changes.version,
             keys.VERSION_TTL_S,
@@ -140,6 +153,7 @@ def live_apply(changes: LiveChanges) -> None:
         args.append(len(changes.agents))
         for agent_id, state, reason, since in changes.agents:
             args += [keys.agent_key(agent_id), state, reason, since]
+        args += [keys.log_high_key(), _log_high()]
         r.register_script(_APPLY_SCRIPT)(keys=[], args=args)
         if changes.version == 0:
             r.delete(keys.loaded_key())
@@ -148,7 +162,18 @@ def live_apply(changes: LiveChanges) -> None:
         try:
             keys.client().delete(keys.loaded_key())
         except redis.RedisError:
-            pass
+            _lost_writes += 1
+
+
+def _log_high() -> int:
+    """The database's high-water mark of the event log: its highest Event id (an index's last entry).
+    Read after the batch committed, it is at least the batch's own; 0 when the database cannot say
+    (the publisher's check then compares against a later reading)."""
+    try:
+        return Event.objects.aggregate(high=Max("pk"))["high"] or 0
+    except DatabaseError:
+        log.exception("could not read the event log's high-water mark")
+        return 0
 
 
 def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
@@ -161,8 +186,10 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
     lower batch's changes reaching Redis late are skipped rather than counted twice; those that got in
     before the fence are in the keys it replaces. The fence also marks the state incomplete until the
     new state is written, so a rebuild that fails half-way is done again by the next reader."""
+    global _lost_writes
     now = now or timezone.now()
     r = keys.client()
+    lost = _lost_writes  # those lost so far are committed, so in what this rebuild reads
     with transaction.atomic():
         log_lock()
         version = int(r.incr(keys.sequence_key()))
@@ -196,9 +223,18 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
             if callback_pending(visit):
                 callbacks[visit.queue_id][member] = visit.callback_promised_by.timestamp()
         open_spans = list(AgentStateSpan.objects.filter(end=None))
+        log_high = _log_high()  # the log is locked: every event up to here is in what was read
+        server = r.info("server")["run_id"]
         r.pipeline(transaction=True).set(keys.rebuilt_key(), version).delete(keys.loaded_key()).execute()
+        # Kept: the version counter and its fence, and what the publisher sent (its seq and each scope's
+        # latest envelope, which screens that connect meanwhile get until the next round replaces it).
         kept = {keys.sequence_key(), keys.rebuilt_key()}
-        doomed = [k for k in r.scan_iter(match=f"{keys.root()}:*", count=1000) if k not in kept]
+        published = f"{keys.root()}:pub:"
+        doomed = [
+            k
+            for k in r.scan_iter(match=f"{keys.root()}:*", count=1000)
+            if k not in kept and not k.startswith(published)
+        ]
         pipe = r.pipeline(transaction=True)
         if doomed:
             pipe.delete(*doomed)
@@ -219,8 +255,16 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
                 mapping={"ver": version, "state": span.state, "reason": span.reason, "since": span.start.timestamp()},
             )
         pipe.set(keys.applied_key(), version)  # every batch below the fence is in this state
+        pipe.set(keys.log_high_key(), log_high)
+        pipe.set(keys.server_key(), server)
+        pipe.set(keys.generation_key(), uuid.uuid4().hex)
         pipe.set(keys.loaded_key(), now.isoformat())
         pipe.execute()
+    _lost_writes -= lost
+    try:
+        broadcast.notify_changed("rebuild")  # every scope goes out again in the publisher's next round
+    except redis.RedisError:
+        log.warning("could not wake the live publisher after a rebuild; it refreshes within seconds")
     return {"contacts": contacts, "waiting": sum(len(m) for m in waiting.values()), "agents": len(open_spans)}
 
 
@@ -234,8 +278,34 @@ def log_lock() -> None:
             cursor.execute(f"LOCK TABLE {Event._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
-def live_ensure_loaded() -> None:
-    """Rebuild the live state when it is not complete (Redis restarted, was flushed, missed an update)."""
+def live_ensure_loaded(*, now_s: float | None = None) -> bool:
+    """Rebuild the live state when it is not complete or not current; returns whether it did.
+
+    Cheap enough for every publisher round: rebuilt when it is not marked complete (a flush, a failed
+    write), when the Redis server is another than the one the last rebuild wrote to (a restart from its
+    own save, a failover: it holds what was saved, not what the database holds), or when its log
+    high-water mark has stayed behind the database's for ``LOG_BEHIND_GRACE_S`` (a lost write; a batch
+    in flight catches up within that time)."""
+    now_s = time.time() if now_s is None else now_s
     r = keys.client()
-    if not r.exists(keys.loaded_key()):
+    loaded, high, server, behind = r.mget(keys.loaded_key(), keys.log_high_key(), keys.server_key(), keys.behind_key())
+    if loaded is None or server != r.info("server")["run_id"]:
         live_rebuild()
+        return True
+    high, db_high = int(high or 0), _log_high()
+    if high >= db_high:
+        if behind is not None:
+            r.delete(keys.behind_key())
+        return False
+    if behind is not None:
+        target, since = behind.split()
+        if high < int(target):  # not caught up with what the database held when first seen behind
+            if now_s - float(since) < LOG_BEHIND_GRACE_S:
+                return False
+            log.warning(
+                "live state behind the event log (%s < %s) since %.0f s: rebuilding", high, target, now_s - float(since)
+            )
+            live_rebuild()
+            return True
+    r.set(keys.behind_key(), f"{db_high} {now_s}", ex=3600)
+    return False

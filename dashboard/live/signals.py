@@ -1,8 +1,13 @@
-"""Configuration edited in the admin reaches the live screens at once.
+"""Configuration edited in the admin reaches the live screens at once, and so do changes of who may
+see what.
 
 Any change to queues, agents, skills, teams or KPI thresholds wakes the publisher. A change of a queue's
 service-level or short-abandon threshold changes how its contacts count, so the live state is rebuilt
 from the database (the figures of today then follow the new threshold everywhere).
+
+A change of a user's teams or roles (or the account itself), or of a wall screen's token, asks that
+user's or screen's open sockets to check their scopes again (``broadcast.recheck``), after commit; a
+logout closes the sockets of that login session at once (4401).
 """
 
 from __future__ import annotations
@@ -10,13 +15,19 @@ from __future__ import annotations
 import logging
 
 import redis
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from dashboard.core.models import KPI, Agent, Queue, Team
+from dashboard.live import broadcast
 from dashboard.live.broadcast import notify_changed
+from dashboard.live.models import Display
 from dashboard.live.services import live_rebuild
+
+User = get_user_model()
 
 log = logging.getLogger(__name__)
 COUNTING_FIELDS = ("sl_threshold_s", "short_abandon_threshold_s")
@@ -59,3 +70,78 @@ def _rebuild() -> None:
         live_rebuild()
     except redis.RedisError:
         log.warning("could not rebuild the live state now; the publisher rebuilds it when Redis answers again")
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+
+def _recheck(groups: list[str]) -> None:
+    def send():
+        try:
+            broadcast.recheck(groups)
+        except Exception:  # after commit: the change stands; its sockets are rechecked on reconnect
+            log.exception("could not ask live sockets to check their rights again: %s", groups)
+
+    transaction.on_commit(send)
+
+
+def _recheck_users(user_ids) -> None:
+    if user_ids:
+        _recheck([broadcast.user_group(pk) for pk in sorted(user_ids)])
+
+
+@receiver(m2m_changed, sender=Team.supervisors.through)
+@receiver(m2m_changed, sender=User.groups.through)
+def rights_changed(sender, instance, action, pk_set, **kwargs):
+    """A user's teams (supervisors of a team) or roles (groups) changed, from either side."""
+    if isinstance(instance, User):
+        if action.startswith("post_"):
+            _recheck_users({instance.pk})
+        return
+    # From the team's or the group's side: the users are the other side; a clear names none, so they
+    # are read before it.
+    if action == "pre_clear":
+        related = instance.supervisors if isinstance(instance, Team) else instance.user_set
+        instance._live_cleared_users = set(related.values_list("pk", flat=True))
+    elif action == "post_clear":
+        _recheck_users(getattr(instance, "_live_cleared_users", set()))
+    elif action in ("post_add", "post_remove"):
+        _recheck_users(pk_set)
+
+
+@receiver(post_save, sender=User)
+def user_saved(sender, instance, created, update_fields=None, **kwargs):
+    if not created and set(update_fields or ()) != {"last_login"}:  # a login changes nobody's rights
+        _recheck_users({instance.pk})
+
+
+@receiver(post_delete, sender=User)
+def user_deleted(sender, instance, **kwargs):
+    _recheck_users({instance.pk})
+
+
+@receiver(pre_delete, sender=Team)
+def team_remember_supervisors(sender, instance: Team, **kwargs):
+    instance._live_supervisors = set(instance.supervisors.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Team)
+def team_deleted(sender, instance: Team, **kwargs):
+    _recheck_users(getattr(instance, "_live_supervisors", set()))
+
+
+@receiver(post_save, sender=Display)
+@receiver(post_delete, sender=Display)
+def display_changed(sender, instance: Display, **kwargs):
+    _recheck([broadcast.display_group(instance.pk)])
+
+
+@receiver(user_logged_out)
+def session_ended(sender, request, user, **kwargs):
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if not session_key:
+        return
+    try:
+        broadcast.close_group(broadcast.session_group(session_key), 4401)
+    except Exception:  # the logout itself must not fail
+        log.exception("could not close the live sockets of a session that ended")

@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.permissions import SUPERVISOR, has_any_role, user_roles, visible_team_ids
 from dashboard.live.middleware import display_for_token
+from dashboard.live.publisher import HEARTBEAT_S
 from dashboard.live.scopes import ScopeError, display_allows, parse_scope, scope_allowed
 from dashboard.live.selectors import live_snapshot
+
+STALE_AFTER_S = 3 * HEARTBEAT_S  # every scope hears from the publisher at least every HEARTBEAT_S
 
 
 def _labels() -> dict:
@@ -39,6 +42,9 @@ def _labels() -> dict:
         "callbacks_due": _("Callbacks due"),
         "callbacks_overdue": _("overdue"),
         "connection_lost": _("Connection lost — figures are %(s)s s old. Reconnecting…"),
+        "stale": _("No update for %(s)s s — resynchronising…"),
+        # Not a label: after how long without a message or heartbeat the page calls itself stale.
+        "stale_after_s": STALE_AFTER_S,
         "connecting": _("Connecting…"),
         "forbidden": _("You may not see this scope."),
         "unauthenticated": _("Not logged in, or the display token is not valid."),

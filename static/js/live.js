@@ -1,5 +1,6 @@
 /* KCC Live — the live pages' client: one websocket, versioned envelopes, reconnect with backoff,
- * resync after a gap, figures that tick every second. No build step: plain browser JavaScript. */
+ * resync after a gap or a silence, figures that tick every second. No build step: plain browser
+ * JavaScript. */
 (function () {
   "use strict";
 
@@ -56,6 +57,8 @@
     this.options = options;
     this.lastSeq = {};
     this.lastMessageAt = null;   // browser time of the last envelope
+    this.lastHeardAt = null;     // browser time of the last envelope or heartbeat
+    this.lastResyncAt = 0;
     this.clockOffset = 0;        // server time − browser time, seconds
     this.backoff = 1;
     this.connected = false;
@@ -77,6 +80,7 @@
     this.ws = ws;
     ws.onopen = function () {
       self.connected = true;
+      self.lastHeardAt = Date.now();  // the subscription's latest copies follow at once
       self.backoff = 1;
       self.lostSince = null;
       self.options.onStatus("open");
@@ -113,17 +117,32 @@
     }, 10000);
   };
 
+  LiveSocket.prototype.resync = function () {
+    if (!this.connected) return;
+    this.lastResyncAt = Date.now();
+    this.ws.send(JSON.stringify({type: "resync"}));
+  };
+
+  // seq never goes backwards for a scope and type (dashboard/live/broadcast.py): a lower or equal one
+  // is a copy already shown; ``prev`` above the last seen means a message was lost.
   LiveSocket.prototype.receive = function (message) {
     if (message.type === "pong") { this.awaitingPong = false; return; }
     if (message.v !== 1) return;
+    if (message.type === "heartbeat") {
+      this.lastHeardAt = Date.now();
+      var shown = this.lastSeq["snapshot " + message.scope];
+      // The publisher sent a snapshot this page never got: ask for the latest.
+      if ((shown === undefined || message.seq > shown) && Date.now() - this.lastResyncAt > 2000) this.resync();
+      return;
+    }
     var key = message.type + " " + message.scope, last = this.lastSeq[key];
-    if (last !== undefined && message.seq < last) return;  // an older copy: ignore
-    if (last !== undefined && message.seq > last + 1) {
+    if (last !== undefined && message.seq <= last) return;  // an older copy: ignore
+    if (last !== undefined && message.prev !== undefined && message.prev > last) {
       // A gap: messages were lost. Apply this one, and ask for the latest of everything.
-      this.ws.send(JSON.stringify({type: "resync"}));
+      this.resync();
     }
     this.lastSeq[key] = message.seq;
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = this.lastHeardAt = Date.now();
     this.clockOffset = message.ts - Date.now() / 1000;
     this.options.onMessage(message);
   };
@@ -135,9 +154,34 @@
     return socket.serverNow() - Date.parse(iso) / 1000;
   }
 
+  // Silent for longer than the publisher's heartbeat allows: say so, ask for the latest copies, and
+  // when that brings nothing either, reconnect.
+  LiveSocket.prototype.checkSilence = function (staleAfterMs) {
+    if (!this.connected || this.lastHeardAt === null) return null;
+    var silent = Date.now() - this.lastHeardAt;
+    if (silent <= staleAfterMs) return null;
+    if (silent > 2 * staleAfterMs) {
+      this.lastHeardAt = Date.now();  // the reconnect gets its own period
+      this.ws.close();
+    } else if (Date.now() - this.lastResyncAt > staleAfterMs / 3) {
+      this.resync();
+    }
+    return silent;
+  };
+
   function connectionBanner(socket) {
     var banner = document.getElementById("connection");
+    var staleAfterMs = 1000 * (LABELS.stale_after_s || 15);
     setInterval(function () {
+      var silent = socket.checkSilence(staleAfterMs);
+      if (silent !== null) {
+        var since = socket.lastMessageAt || (Date.now() - silent);
+        banner.textContent = LABELS.stale.replace("%(s)s", Math.round((Date.now() - since) / 1000));
+        banner.hidden = false;
+        document.body.classList.add("stale");
+        return;
+      }
+      if (socket.connected) document.body.classList.remove("stale");
       if (socket.connected || socket.lostSince === null) { banner.hidden = true; return; }
       var since = socket.lastMessageAt || socket.lostSince;
       var age = Math.round((Date.now() - since) / 1000);
