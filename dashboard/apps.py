@@ -10,7 +10,10 @@ class DashboardConfig(AppConfig):
     def ready(self):
         # Signal receivers and Celery tasks register themselves on import: every process (web, worker, beat,
         # commands) imports them here, once the models are loaded.
+        from dashboard.core.audit import audit_register
         from dashboard.intervals import tasks as intervals_tasks  # noqa: F401
         from dashboard.live import signals, tasks  # noqa: F401
         from dashboard.reports import tasks as reports_tasks  # noqa: F401
         from dashboard.wfm import tasks as wfm_tasks  # noqa: F401
+
+        audit_register()
