@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.views import APIView
 
 from dashboard.core.audit import audit_entries, audit_entry_as_dict
 from dashboard.core.errors import ErrorSerializer
@@ -32,26 +32,33 @@ class AuditPagination(PageNumberPagination):
     max_page_size = 1000
 
 
-AuditEntrySerializer = inline_serializer(
-    "AuditEntry",
-    {
-        "id": serializers.IntegerField(),
-        "timestamp": serializers.DateTimeField(),
-        "actor": serializers.CharField(help_text="A user's name, source:<name>, or system: <command>."),
-        "action": serializers.ChoiceField(choices=["create", "update", "delete", "access", "export", "import"]),
-        "model": serializers.CharField(help_text="app_label.model, e.g. dashboard.queue"),
-        "object_id": serializers.CharField(allow_null=True),
-        "object_repr": serializers.CharField(help_text="What: the object's name, or what was exported/imported."),
-        "changes": serializers.DictField(help_text="Per changed field: [before, after] (m2m: added/removed)."),
-        "details": serializers.DictField(help_text="An export's or import's parameters and counts."),
-        "remote_addr": serializers.CharField(allow_null=True),
-    },
-)
+class AuditEntrySerializer(serializers.Serializer):
+    """One entry: who, when, what, and the changes before → after (``core.audit.audit_entry_as_dict``)."""
+
+    id = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="A user's name, source:<name>, or system: <command>.")
+    action = serializers.ChoiceField(choices=["create", "update", "delete", "access", "export", "import"])
+    model = serializers.CharField(help_text="app_label.model, e.g. dashboard.queue")
+    object_id = serializers.CharField(allow_null=True)
+    object_repr = serializers.CharField(help_text="What: the object's name, or what was exported or imported.")
+    changes = serializers.DictField(help_text="Per changed field: [before, after] (m2m: operation and objects).")
+    details = serializers.DictField(help_text="An export's or import's parameters and counts.")
+    remote_addr = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance):
+        return audit_entry_as_dict(instance)
 
 
-class AuditListView(APIView):
+class AuditListView(ListAPIView):
     permission_classes = [IsAuthenticated, IsAdmin]
     pagination_class = AuditPagination
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self):
+        query = AuditQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return audit_entries(**query.validated_data)
 
     @extend_schema(
         operation_id="audit_list",
@@ -63,18 +70,9 @@ class AuditListView(APIView):
             "field as [before, after]; alert acknowledgements; exports and imports with their parameters. "
             "Admins only."
         ),
-        parameters=[
-            AuditQuerySerializer,
-            OpenApiParameter("page", int, description="Page number, from 1."),
-            OpenApiParameter("page_size", int, description="Entries per page (at most 1000)."),
-        ],
+        parameters=[AuditQuerySerializer],
         responses={200: AuditEntrySerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
         tags=["audit"],
     )
-    def get(self, request):
-        query = AuditQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        entries = audit_entries(**query.validated_data)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(entries, request, view=self)
-        return paginator.get_paginated_response([audit_entry_as_dict(e) for e in page])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

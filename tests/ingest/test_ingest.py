@@ -196,7 +196,7 @@ def test_unknown_queue_and_agent_are_created(centre):
         now=NOW,
     )
     assert Queue.objects.get(name="Nieuw").channel == "whatsapp"
-    assert Contact.objects.get(contact_id="m1").agent == Agent.objects.get(login_id="zoe")
+    assert Contact.objects.get(contact_id="acd:m1").agent == Agent.objects.get(login_id="zoe")
 
 
 def test_rebuild_from_the_log_equals_live_processing(centre):
