@@ -23,6 +23,7 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from auditlog.signals import pre_log
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -66,6 +67,12 @@ def audit_register() -> None:
         if not auditlog.contains(model):
             auditlog.register(model, **options)
     pre_save.connect(_fill_actor, sender=LogEntry, dispatch_uid="kcc_audit_actor")
+    pre_log.connect(_acknowledgements_only, sender=apps.get_model("dashboard.Alert"), dispatch_uid="kcc_audit_alert")
+
+
+def _acknowledgements_only(sender, instance, action, **kwargs) -> bool:
+    """Of an alert only its acknowledgement (an update) is a person's act: not raising or removing it."""
+    return action == LogEntry.Action.UPDATE
 
 
 def _fill_actor(sender, instance: LogEntry, **kwargs) -> None:

@@ -72,10 +72,7 @@ def test_queue_target_changed_in_the_admin():
     assert response.status_code == 302, response.content[:2000]
     entry = last("queue")
     assert entry["actor"] == "beheer" and entry["action"] == "update" and entry["object_repr"] == "Algemeen"
-    assert entry["changes"]["sl_target_pct"] == ["80.00", "90"] or entry["changes"]["sl_target_pct"][1] in (
-        "90",
-        "90.00",
-    )
+    assert entry["changes"]["sl_target_pct"] == ["80.00", "90"]
     assert entry["changes"]["sl_threshold_s"] == ["20", "30"]
     assert entry["remote_addr"] == "127.0.0.1"
 
@@ -86,7 +83,7 @@ def test_kpi_threshold_opening_hours_team_and_agent_team_from_a_command():
     first, second = TeamFactory(name="1e lijn"), TeamFactory(name="2e lijn")
     agent = AgentFactory(login_id="a1", team=first)
     with audit_as("system: load_config"):
-        kpi.warning = 75
+        kpi.warning = 75.0
         kpi.save()
         OpeningHours.objects.create(queue=queue, weekday=0, opens=time(8), closes=time(18))
         first.name = "Eerste lijn"
@@ -150,7 +147,7 @@ def test_alert_acknowledged_through_the_api():
     alert = Alert.objects.create(
         scope="team:1", scope_name="1e lijn", team=team, kpi="waiting", level="warning", threshold=5, raised_at=NOW
     )
-    assert not LogEntry.objects.filter(object_pk=str(alert.pk)).exists()  # raising is not an audited change
+    assert not LogEntry.objects.get_for_object(alert).exists()  # raising is not an audited change
     supervisor = login("supervisor", username="sup", teams=[team])
     assert supervisor.post(f"/api/v1/alerts/{alert.pk}/ack/").status_code == 200
     entry = last("alert")
@@ -195,6 +192,7 @@ def test_forecast_import_through_the_api_and_contact_import_by_command(tmp_path)
                 "queue": "Algemeen",
                 "channel": "voice",
                 "offered_at": (NOW - timedelta(days=2)).isoformat(),
+                "abandoned_at": (NOW - timedelta(days=2) + timedelta(seconds=40)).isoformat(),
             }
         )
     call_command("import_contacts", str(path), stdout=StringIO(), stderr=StringIO())

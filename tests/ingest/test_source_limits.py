@@ -52,8 +52,11 @@ def token_for(name: str, *options: str) -> APIClient:
 
 def post(client: APIClient, events: list[dict]) -> dict:
     response = client.post(URL, events, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
+    body = response.json()
+    # 200: all taken; 207: some rejected; 400: all rejected.
+    expected = 200 if not body["rejected"] else 207 if body["accepted"] + body["duplicates"] else 400
+    assert response.status_code == expected, response.content
+    return body
 
 
 # --- contacts are namespaced per source --------------------------------------------------------------------
