@@ -14,11 +14,14 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from dashboard.core.models import Agent, Contact, NewNames, Queue, Source
+from dashboard.core.periods import centre_tz, day_bounds
 from dashboard.ingest.rebuild import state_rebuild
 from dashboard.ingest.services import events_ingest
 from dashboard.ingest.sources import source_for_internal_use
+from dashboard.intervals.models import QueueInterval
 from dashboard.intervals.selectors import queues_filtered
 from dashboard.live.selectors import live_config
+from dashboard.reports.compute import days_compute, queue_info
 from tests.factories import QueueFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +211,19 @@ def test_migration_namespaces_existing_contacts():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_reports_leave_out_a_quarantined_queue_until_it_is_approved():
+    day = NOW.astimezone(centre_tz()).date() - timedelta(days=1)
+    start = day_bounds(day)[0]
+    shown, junk = QueueFactory(name="Algemeen"), QueueFactory(name="Junk", quarantined=True)
+    for queue in (shown, junk):
+        QueueInterval.objects.create(
+            queue=queue, start=start, end=start + timedelta(minutes=15), offered=5, computed_at=NOW
+        )
+    computed = days_compute([day])[day.isoformat()]
+    assert set(computed["queues"]) == {str(shown.id)}
+    assert str(junk.id) not in queue_info()
+    junk.quarantined = False
+    junk.save()
+    assert set(days_compute([day])[day.isoformat()]["queues"]) == {str(shown.id), str(junk.id)}
