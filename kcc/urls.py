@@ -3,13 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dashboard.core import urls as core_urls
 from dashboard.ingest import urls as ingest_urls
 from dashboard.live import urls as live_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.wfm import urls as wfm_urls
 
 api_urlpatterns = (
-    ingest_urls.api_urlpatterns + live_urls.api_urlpatterns + reports_urls.api_urlpatterns + wfm_urls.api_urlpatterns
+    ingest_urls.api_urlpatterns
+    + live_urls.api_urlpatterns
+    + reports_urls.api_urlpatterns
+    + wfm_urls.api_urlpatterns
+    + core_urls.api_urlpatterns
 )
 
 urlpatterns = [

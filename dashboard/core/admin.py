@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from dashboard.core import models
 
 
+@admin.action(description=_("Approve: show on wallboards and reports"))
+def approve(modeladmin, request, queryset):
+    # One save per object (not queryset.update), so that the audit log records who approved what.
+    for obj in queryset.filter(quarantined=True):
+        obj.quarantined = False
+        obj.save(update_fields=["quarantined"])
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = models.OpeningHours
     extra = 0
@@ -37,10 +45,12 @@ class QueueAdmin(admin.ModelAdmin):
         "sl_formula",
         "response_target_s",
         "overflow_queue",
+        "quarantined",
     )
-    list_filter = ("channel", "team")
+    list_filter = ("quarantined", "channel", "team")
     search_fields = ("name",)
     inlines = [OpeningHoursInline, ClosedDayInline]
+    actions = [approve]
 
 
 @admin.register(models.ClosedDay)
@@ -51,10 +61,11 @@ class ClosedDayAdmin(admin.ModelAdmin):
 
 @admin.register(models.Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ("name", "login_id", "team")
-    list_filter = ("team",)
+    list_display = ("name", "login_id", "team", "quarantined")
+    list_filter = ("quarantined", "team")
     search_fields = ("name", "login_id")
     filter_horizontal = ("skills",)
+    actions = [approve]
 
 
 @admin.register(models.KPI)
@@ -65,7 +76,15 @@ class KPIAdmin(admin.ModelAdmin):
 
 @admin.register(models.Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "active", "created_at")
+    list_display = (
+        "name",
+        "active",
+        "new_queues",
+        "max_new_queues",
+        "new_agents",
+        "max_new_agents",
+        "contact_namespace",
+    )
     readonly_fields = ("created_at",)
 
     def save_model(self, request, obj, form, change):

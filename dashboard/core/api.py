@@ -1,13 +1,20 @@
 """The API's shared pieces: every error that reaches a client in one shape,
-``{"error": "<what is wrong, where>", ...}`` (DRF's exception handler, set in settings), and its schema."""
+``{"error": "<what is wrong, where>", ...}`` (DRF's exception handler, set in settings) and its schema; and
+the audit log's API, ``GET /api/v1/audit/`` for admins (a thin adapter over ``core.audit``)."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dashboard.core.audit import audit_entries, audit_entry_as_dict
 from dashboard.core.errors import FieldError
+from dashboard.core.permissions import IsAdmin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -35,3 +42,68 @@ def flatten(detail, path="") -> str:
     if isinstance(detail, list):
         return "; ".join(flatten(v, path) for v in detail)
     return f"{path}: {detail}" if path else str(detail)
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    model = serializers.CharField(
+        required=False, help_text="Only entries of this model: queue, kpi, openinghours, team, agent, user, …"
+    )
+    since = serializers.DateTimeField(required=False, help_text="From this instant (ISO 8601) on.")
+    until = serializers.DateTimeField(required=False, help_text="Before this instant (ISO 8601).")
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["until"] <= attrs["since"]:
+            raise serializers.ValidationError({"until": "must be after since"})
+        return attrs
+
+
+class AuditPagination(PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    """One entry: who, when, what, and the changes before → after (``core.audit.audit_entry_as_dict``)."""
+
+    id = serializers.IntegerField()
+    timestamp = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="A user's name, source:<name>, or system: <command>.")
+    action = serializers.ChoiceField(choices=["create", "update", "delete", "access", "export", "import"])
+    model = serializers.CharField(help_text="app_label.model, e.g. dashboard.queue")
+    object_id = serializers.CharField(allow_null=True)
+    object_repr = serializers.CharField(help_text="What: the object's name, or what was exported or imported.")
+    changes = serializers.DictField(help_text="Per changed field: [before, after] (m2m: operation and objects).")
+    details = serializers.DictField(help_text="An export's or import's parameters and counts.")
+    remote_addr = serializers.CharField(allow_null=True)
+
+    def to_representation(self, instance):
+        return audit_entry_as_dict(instance)
+
+
+class AuditListView(ListAPIView):
+    permission_classes = [IsAuthenticated, IsAdmin]
+    pagination_class = AuditPagination
+    serializer_class = AuditEntrySerializer
+
+    def get_queryset(self):
+        query = AuditQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return audit_entries(**query.validated_data)
+
+    @extend_schema(
+        operation_id="audit_list",
+        summary="The audit log: who changed, acknowledged, exported or imported what, and when",
+        description=(
+            "Newest first, 100 a page (`page`, `page_size` up to 1000). Changes to queues (targets, "
+            "thresholds), KPIs, opening hours, closed days, teams, agents, users' roles, event sources and "
+            "wall-screen tokens, from the admin, the API and management commands alike, with each changed "
+            "field as [before, after]; alert acknowledgements; exports and imports with their parameters. "
+            "Admins only."
+        ),
+        parameters=[AuditQuerySerializer],
+        responses={200: AuditEntrySerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
+        tags=["audit"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,14 @@ class Channel(models.TextChoices):
 # Channels where the customer waits on the line: a seconds-level service level applies. The others are
 # asynchronous and are measured by backlog and response time against the queue's response-time target.
 SYNCHRONOUS_CHANNELS = frozenset({Channel.VOICE, Channel.CHAT, Channel.VIDEO, Channel.COUNTER})
+
+
+class NewNames(models.TextChoices):
+    """What a source's event that names a queue or agent nobody configured does (see ``Source``)."""
+
+    CREATE = "create", _("Create it")
+    QUARANTINE = "quarantine", _("Create it in quarantine (hidden until an admin approves it)")
+    REJECT = "reject", _("Reject the event")
 
 
 class Team(models.Model):
@@ -98,6 +107,19 @@ class Queue(models.Model):
     )
     overflow_after_s = models.PositiveIntegerField(
         _("overflow after (s)"), null=True, blank=True, help_text=_("Wait after which the ACD overflows.")
+    )
+    quarantined = models.BooleanField(
+        _("quarantined"),
+        default=False,
+        help_text=_("Created from a source's events and not approved yet: not shown on wallboards and reports."),
+    )
+    created_by_source = models.ForeignKey(
+        "Source",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_queues",
+        verbose_name=_("created by source"),
     )
 
     class Meta:
@@ -169,6 +191,19 @@ class Agent(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="agents", verbose_name=_("team")
     )
     skills = models.ManyToManyField(Queue, blank=True, related_name="agents", verbose_name=_("skills (queues)"))
+    quarantined = models.BooleanField(
+        _("quarantined"),
+        default=False,
+        help_text=_("Created from a source's events and not approved yet: not shown on wallboards and reports."),
+    )
+    created_by_source = models.ForeignKey(
+        "Source",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="created_agents",
+        verbose_name=_("created by source"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -259,6 +294,40 @@ class Source(HashedToken):
     name = models.CharField(_("name"), max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(_("active"), default=True)
+    new_queues = models.CharField(
+        _("new queues"),
+        max_length=10,
+        choices=NewNames.choices,
+        default=NewNames.QUARANTINE,
+        help_text=_("What an event naming a queue that is not configured does."),
+    )
+    max_new_queues = models.PositiveIntegerField(
+        _("at most this many new queues"),
+        default=50,
+        help_text=_("Queues this source may create (approved or not); beyond, such events are rejected."),
+    )
+    new_agents = models.CharField(
+        _("new agents"),
+        max_length=10,
+        choices=NewNames.choices,
+        default=NewNames.CREATE,
+        help_text=_("What an event naming an agent that is not configured does."),
+    )
+    max_new_agents = models.PositiveIntegerField(
+        _("at most this many new agents"),
+        default=1000,
+        help_text=_("Agents this source may create (approved or not); beyond, such events are rejected."),
+    )
+    contact_namespace = models.CharField(
+        _("contact namespace"),
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(r"^[^:]*$", _("A namespace cannot hold a colon."))],
+        help_text=_(
+            "Contact ids are this source's own unless another source has the same namespace (linked sources: "
+            "for example an ACD and a CTI link that report the same calls). Empty: the source's name."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -267,6 +336,25 @@ class Source(HashedToken):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.contact_namespace:
+            self.contact_namespace = default_namespace(self.name)
+        super().save(*args, **kwargs)
+
+    def contact_key(self, contact_id: str) -> str:
+        """How a contact id this source sent is stored: ``<namespace>:<id>``."""
+        return contact_key(self.contact_namespace or default_namespace(self.name), contact_id)
+
+
+def default_namespace(name: str) -> str:
+    """A source's own contact namespace: its name (a colon, which separates the key, becomes ``_``)."""
+    return name.replace(":", "_")
+
+
+def contact_key(namespace: str, contact_id: str) -> str:
+    """The stored id of a contact: its source's namespace and the id the source sent."""
+    return f"{namespace}:{contact_id}"
 
 
 class Event(models.Model):
@@ -300,7 +388,8 @@ class Contact(models.Model):
     queue it left counts a transfer out. Times are UTC; durations are seconds.
     """
 
-    contact_id = models.CharField(max_length=200)
+    # <namespace>:<id the source sent>: sources do not share contacts unless they share a namespace.
+    contact_id = models.CharField(max_length=301)
     seq = models.PositiveSmallIntegerField(default=0)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="contacts")

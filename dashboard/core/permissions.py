@@ -94,3 +94,10 @@ class CanUseWFM(RolePermission):
 class CanImportContacts(RolePermission):
     roles = IMPORT_ROLES
     message = _("Importing contact records is for managers and admins.")
+
+
+class IsAdmin(RolePermission):
+    """The audit log: admins only."""
+
+    roles = frozenset({ADMIN})
+    message = _("The audit log is for admins.")

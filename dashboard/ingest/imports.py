@@ -18,8 +18,9 @@ from typing import IO, Any
 
 from django.utils import timezone
 
+from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Channel, Source
+from dashboard.core.models import Channel, Contact, NewNames, Source
 from dashboard.ingest.schema import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, parse_datetime
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
@@ -248,6 +249,19 @@ def contacts_import(
         result.reaggregated = intervals_after_import(
             offered_from=result.first_offered, offered_until=result.last_offered, now=now
         )
+    audit_record(
+        operation="import",
+        model=Contact,
+        what=f"contact records: {result.imported} imported of {result.rows} rows",
+        details={
+            "rows": result.rows,
+            "imported": result.imported,
+            "duplicates": result.duplicates,
+            "rejected": result.error_count,
+            "first_offered": result.first_offered.isoformat() if result.first_offered else None,
+            "last_offered": result.last_offered.isoformat() if result.last_offered else None,
+        },
+    )
     return result
 
 
@@ -259,7 +273,8 @@ def contacts_import_csv(*, stream: IO[str], now: datetime | None = None) -> Impo
 def _source() -> Source:
     source = Source.objects.filter(name=SOURCE_NAME).first()
     if source is None:
-        source = Source(name=SOURCE_NAME)
+        # Contact records a manager imports name the queues and agents they had: create them.
+        source = Source(name=SOURCE_NAME, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE)
         source.issue_token()  # nobody needs it: imports run in-process
         source.save()
     return source

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.core.models import AgentStateSpan, Contact, Event
-from dashboard.ingest.services import agents_rederive, contacts_rederive
+from dashboard.ingest.services import agents_rederive, contact_keys_logged, contacts_rederive
 from dashboard.live.public import live_rebuild, log_lock
 
 CONTACTS_PER_STEP = 2000
@@ -25,12 +25,7 @@ def state_rebuild(*, now: datetime | None = None, progress=None) -> dict[str, in
         log_lock()
         Contact.objects.all().delete()
         AgentStateSpan.objects.all().delete()
-        contact_ids = list(
-            Event.objects.exclude(contact_id=None)
-            .order_by("contact_id")
-            .values_list("contact_id", flat=True)
-            .distinct()
-        )
+        contact_ids = contact_keys_logged()
         visits = 0
         for start in range(0, len(contact_ids), CONTACTS_PER_STEP):
             visits += contacts_rederive(contact_ids[start : start + CONTACTS_PER_STEP], changes=None, now=now)

@@ -28,7 +28,18 @@ from django.utils import timezone
 
 from dashboard.core.bulk import CHUNK, insert_rows, update_column
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue, Source
+from dashboard.core.models import (
+    Agent,
+    AgentStateSpan,
+    Contact,
+    Event,
+    NewNames,
+    Queue,
+    Source,
+    contact_key,
+    default_namespace,
+)
+from dashboard.ingest.admission import names_admit
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.ingest.schema import MAX_BATCH, ValidEvent, validate_event
 from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
@@ -69,6 +80,7 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
     results: list[dict[str, Any] | None] = [None] * len(events)
     valid: list[tuple[int, ValidEvent]] = []
     first_index: dict[str, int] = {}
+    valid_ids: dict[int, str] = {}
     for index, raw in enumerate(events):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
@@ -91,7 +103,17 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
             }
             continue
         first_index[event.event_id] = index
+        valid_ids[index] = event.event_id
         valid.append((index, event))
+    for index, error in names_admit(source, valid).items():
+        results[index] = {
+            "index": index,
+            "id": valid_ids[index],
+            "status": "rejected",
+            "field": error.field,
+            "reason": str(error),
+        }
+    valid = [(index, event) for index, event in valid if results[index] is None]
 
     live_version = None
     changes = None
@@ -102,7 +124,7 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
             inserted = _log_append(source, [e for _, e in valid], received_at)
             new_events = [e for _, e in valid if e.event_id in inserted]
             if new_events:
-                changes = state_apply(new_events, now=received_at)
+                changes = state_apply(new_events, now=received_at, source=source)
         if changes is not None:
             # After commit, so Redis never counts a batch the database rolled back. The version taken
             # inside the transaction orders this write against other batches and against a rebuild of
@@ -159,14 +181,15 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-def state_apply(new_events: list[ValidEvent], *, now: datetime) -> LiveChanges:
+def state_apply(new_events: list[ValidEvent], *, now: datetime, source: Source) -> LiveChanges:
     """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
     transaction, after the events are logged) and return the live-state changes to apply after commit.
 
     The changes' version is taken under the contacts' and agents' locks, so a later derivation of the
     same contact or agent gets a larger one; and after the log insert, so a rebuild of the live state
-    (which locks the log first) sees every batch of a lower version in the database it reads."""
-    contact_ids = sorted({e.contact_id for e in new_events if e.contact_id is not None})
+    (which locks the log first) sees every batch of a lower version in the database it reads. Contacts
+    are ``source``'s: their ids are kept in its namespace (``Source.contact_key``)."""
+    contact_ids = sorted({source.contact_key(e.contact_id) for e in new_events if e.contact_id is not None})
     agent_first: dict[str, datetime] = {}
     for e in new_events:
         if e.type == "agent.state":
@@ -174,9 +197,9 @@ def state_apply(new_events: list[ValidEvent], *, now: datetime) -> LiveChanges:
     _lock([f"c:{c}" for c in contact_ids] + [f"a:{a}" for a in sorted(agent_first)])
     changes = LiveChanges(version=live_next_version())
     if contact_ids:
-        contacts_rederive(contact_ids, changes=changes, now=now)
+        contacts_rederive(contact_ids, changes=changes, now=now, source=source)
     if agent_first:
-        agents_rederive(agent_first, changes=changes)
+        agents_rederive(agent_first, changes=changes, source=source)
     return changes
 
 
@@ -187,22 +210,37 @@ def _logged(rows) -> list[LoggedEvent]:
     ]
 
 
-def queues_resolve(visits: list[Visit]) -> dict[str, Queue]:
+def _new_names(source: Source | None, policy: str) -> dict[str, Any]:
+    """How a queue or agent that ``source``'s events name is created (``names_admit`` let it in): by
+    that source, quarantined when its settings say so. Without a source (a rebuild from the log), a
+    name the log holds is created as before."""
+    if source is None:
+        return {}
+    return {"created_by_source": source, "quarantined": policy == NewNames.QUARANTINE}
+
+
+def queues_resolve(visits: list[Visit], *, source: Source | None = None) -> dict[str, Queue]:
     """The queues the visits name; a queue the ACD names that is not configured yet is created with
-    default targets (from the visit's channel), so that no valid event is lost."""
+    default targets (from the visit's channel), as ``source``'s settings say (``ingest.admission``)."""
     names = {v.queue for v in visits}
     queues = {q.name: q for q in Queue.objects.filter(name__in=names)}
     for visit in visits:
         if visit.queue not in queues:
-            queues[visit.queue], _ = Queue.objects.get_or_create(name=visit.queue, defaults={"channel": visit.channel})
+            queues[visit.queue], _ = Queue.objects.get_or_create(
+                name=visit.queue,
+                defaults={"channel": visit.channel, **_new_names(source, source and source.new_queues)},
+            )
     return queues
 
 
-def agents_resolve(logins: set[str]) -> dict[str, int]:
-    """The agents' ids by login id; an agent the ACD names that is not configured yet is created."""
+def agents_resolve(logins: set[str], *, source: Source | None = None) -> dict[str, int]:
+    """The agents' ids by login id; an agent the ACD names that is not configured yet is created, as
+    ``source``'s settings say (``ingest.admission``)."""
     agents = dict(Agent.objects.filter(login_id__in=logins).values_list("login_id", "id"))
     for login in logins - agents.keys():
-        agents[login] = Agent.objects.get_or_create(login_id=login, defaults={"name": login})[0].id
+        agents[login] = Agent.objects.get_or_create(
+            login_id=login, defaults={"name": login, **_new_names(source, source and source.new_agents)}
+        )[0].id
     return agents
 
 
@@ -226,18 +264,46 @@ STORED_VISIT_FIELDS = [
 ]
 
 
+def _namespaces() -> dict[int, str]:
+    """Each source's contact namespace, by source id."""
+    return {
+        pk: ns or default_namespace(name)
+        for pk, ns, name in Source.objects.values_list("id", "contact_namespace", "name")
+    }
+
+
+def contact_keys_logged() -> list[str]:
+    """The stored ids (``<namespace>:<id>``) of every contact the log holds, sorted."""
+    namespaces = _namespaces()
+    pairs = Event.objects.exclude(contact_id=None).values_list("source_id", "contact_id").distinct()
+    return sorted({contact_key(namespaces[source_id], contact_id) for source_id, contact_id in pairs})
+
+
 def _contact_events(contact_ids: list[str]):
-    """(contact_id, id, type, at, payload) of every logged event of these contacts."""
+    """(contact_id, id, type, at, payload) of every logged event of these contacts; ``contact_ids``
+    are stored ids (``<namespace>:<id>``): an event counts when its source is of that namespace."""
+    wanted = set(contact_ids)
+    raw_ids = sorted({key.split(":", 1)[1] for key in contact_ids})
+    namespaces = _namespaces()
     if connection.vendor == "postgresql":  # one array parameter instead of an IN list per 500 ids
         table = connection.ops.quote_name(Event._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)", [contact_ids]
+                f"SELECT source_id, contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)",
+                [raw_ids],
             )
-            return cursor.fetchall()
+            found = cursor.fetchall()
+    else:
+        found = []
+        for ids in _chunks(raw_ids):
+            found += Event.objects.filter(contact_id__in=ids).values_list(
+                "source_id", "contact_id", "id", "type", "at", "payload"
+            )
     rows = []
-    for ids in _chunks(contact_ids):
-        rows += Event.objects.filter(contact_id__in=ids).values_list("contact_id", "id", "type", "at", "payload")
+    for source_id, contact_id, *rest in found:
+        key = contact_key(namespaces[source_id], contact_id)
+        if key in wanted:
+            rows.append((key, *rest))
     return rows
 
 
@@ -266,15 +332,19 @@ def _contacts_delete(contact_ids: list[str], *, returning: bool) -> list[SimpleN
     return old
 
 
-def contacts_rederive(contact_ids: list[str], *, changes: LiveChanges | None, now: datetime) -> int:
+def contacts_rederive(
+    contact_ids: list[str], *, changes: LiveChanges | None, now: datetime, source: Source | None = None
+) -> int:
     """Fold the whole log of each contact again and replace its stored visits. Returns the number of
-    visits written. With ``changes``, records the live-state difference between before and after."""
+    visits written. With ``changes``, records the live-state difference between before and after.
+    ``contact_ids`` are stored ids (``<namespace>:<id>``); ``source`` is the one whose new events
+    these are (its settings decide how a queue or agent they name is created)."""
     by_contact: dict[str, list[LoggedEvent]] = defaultdict(list)
     for contact_id, *rest in _contact_events(contact_ids):
         by_contact[contact_id].extend(_logged([rest]))
     visits = [v for contact_id in contact_ids for v in fold_contact(contact_id, by_contact.get(contact_id, []))]
-    queues = queues_resolve(visits)
-    agents = agents_resolve({v.agent for v in visits if v.agent})
+    queues = queues_resolve(visits, source=source)
+    agents = agents_resolve({v.agent for v in visits if v.agent}, source=source)
     old_by_contact: dict[str, list[SimpleNamespace]] = defaultdict(list)
     for row in _contacts_delete(contact_ids, returning=changes is not None):
         old_by_contact[row.contact_id].append(row)
@@ -328,10 +398,12 @@ def _agent_state_events(since: dict[str, datetime | None]):
     return Event.objects.filter(condition, type="agent.state").values_list("agent", "id", "type", "at", "payload")
 
 
-def agents_rederive(agent_first: dict[str, datetime], *, changes: LiveChanges | None) -> int:
+def agents_rederive(
+    agent_first: dict[str, datetime], *, changes: LiveChanges | None, source: Source | None = None
+) -> int:
     """Re-fold each agent's state events from the last span that began before its earliest new event
     (everything before that span cannot change). Returns the number of spans written."""
-    agents = agents_resolve(set(agent_first))
+    agents = agents_resolve(set(agent_first), source=source)
     by_id = {agents[login]: login for login in agent_first}
     anchors: dict[str, AgentStateSpan] = {}
     # The span an earliest new event falls into is the anchor: it keeps its start and state.

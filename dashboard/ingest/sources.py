@@ -3,13 +3,16 @@
 from django.db import transaction
 
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Source
+from dashboard.core.models import NewNames, Source
+
+SOURCE_SETTINGS = ("new_queues", "max_new_queues", "new_agents", "max_new_agents", "contact_namespace")
 
 
 @transaction.atomic
-def source_token_create(*, name: str) -> tuple[Source, str, bool]:
+def source_token_create(*, name: str, **settings) -> tuple[Source, str, bool]:
     """Create the source ``name`` (or replace its token). Returns the source, the token (shown only
-    now: only its hash is stored) and whether the source is new."""
+    now: only its hash is stored) and whether the source is new. ``settings`` (``new_queues``,
+    ``max_new_queues``, ``new_agents``, ``max_new_agents``, ``contact_namespace``) are set when given."""
     name = name.strip()
     if not name:
         raise FieldError("name", "a source needs a name")
@@ -17,14 +20,23 @@ def source_token_create(*, name: str) -> tuple[Source, str, bool]:
     created = source is None
     if created:
         source = Source(name=name)
+    for key, value in settings.items():
+        if key not in SOURCE_SETTINGS:
+            raise FieldError(key, f"not a source setting; one of {', '.join(SOURCE_SETTINGS)}")
+        if value is not None:
+            setattr(source, key, value)
     token = source.issue_token()
+    source.full_clean(exclude=["token_hash"])
     source.save()
     return source, token, created
 
 
 def source_for_internal_use(*, name: str) -> Source:
-    """The source of an in-process feeder (simulator, importer), created without a usable token."""
+    """The source of an in-process feeder (simulator, importer), created without a usable token; it
+    creates the queues and agents it names."""
     source = Source.objects.filter(name=name).first()
     if source is None:
-        source, _token, _created = source_token_create(name=name)
+        source, _token, _created = source_token_create(
+            name=name, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE
+        )
     return source

@@ -26,8 +26,9 @@ COUNT_FIELDS = frozenset(Counts.__dataclass_fields__)
 
 
 def queues_filtered(*, queue: str | None = None, team: str | None = None, channel: str | None = None) -> list[Queue]:
-    """The queues a filter selects (names as configured; each filter narrows the selection), by name."""
-    qs = Queue.objects.select_related("team").order_by("name")
+    """The queues a filter selects (names as configured; each filter narrows the selection), by name;
+    never a quarantined queue (from a source's events, not approved yet)."""
+    qs = Queue.objects.filter(quarantined=False).select_related("team").order_by("name")
     if queue:
         qs = qs.filter(name=queue)
     if team:

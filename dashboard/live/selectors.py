@@ -71,8 +71,9 @@ class LiveInputs:
 
 def live_config():
     """The configuration a snapshot needs (queues, agents, teams, KPI rows)."""
-    queues = list(Queue.objects.select_related("team").order_by("name"))
-    agents = list(Agent.objects.prefetch_related("skills").order_by("name"))
+    # Quarantined queues and agents (from a source's events, not approved yet) are not shown.
+    queues = list(Queue.objects.filter(quarantined=False).select_related("team").order_by("name"))
+    agents = list(Agent.objects.filter(quarantined=False).prefetch_related("skills").order_by("name"))
     teams = list(Team.objects.order_by("name"))
     kpis = list(KPI.objects.all())
     return queues, agents, teams, kpis

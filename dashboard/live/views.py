@@ -86,7 +86,8 @@ def _scope_choices(team_ids) -> list[tuple[str, str]]:
     choices = [("all", _("Whole centre"))] if team_ids is None else []
     teams = Team.objects.all() if team_ids is None else Team.objects.filter(id__in=team_ids)
     choices += [(f"team:{t.id}", f"{_('Team')} {t.name}") for t in teams]
-    queues = Queue.objects.all() if team_ids is None else Queue.objects.filter(team_id__in=team_ids)
+    shown = Queue.objects.filter(quarantined=False)
+    queues = shown if team_ids is None else shown.filter(team_id__in=team_ids)
     choices += [(f"queue:{q.id}", f"{_('Queue')} {q.name}") for q in queues]
     if team_ids is None:
         used = set(Queue.objects.values_list("channel", flat=True))

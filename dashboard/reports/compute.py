@@ -168,7 +168,7 @@ def queue_info() -> dict[str, dict]:
             "sl_threshold_s": q.sl_threshold_s,
             "sl_target_pct": float(q.sl_target_pct),
         }
-        for q in Queue.objects.select_related("team").order_by("name")
+        for q in Queue.objects.filter(quarantined=False).select_related("team").order_by("name")
     }
 
 
@@ -195,7 +195,9 @@ def days_compute(days: list[date]) -> dict[str, dict]:
     }
     queues = {iso: out[iso]["queues"] for iso in out}
     fields = (*QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA)
-    rows = QueueInterval.objects.filter(start__gte=start, start__lt=end).values_list("queue_id", "start", *fields)
+    rows = QueueInterval.objects.filter(start__gte=start, start__lt=end, queue__quarantined=False).values_list(
+        "queue_id", "start", *fields
+    )
     tz = centre_tz()
     slot_pos = {f: i for i, f in enumerate(fields)}
     for queue_id, at, *values in rows.iterator(chunk_size=10000):

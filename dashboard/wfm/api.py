@@ -146,6 +146,7 @@ class StaffingParamsSerializer(serializers.Serializer):
 
 
 def _export_response(request, kind: str, query: ExportQuery, fmt: str, batches):
+    wfm_export.export_audit(kind=kind, query=query, fmt=fmt, user=request.user)
     name = wfm_export.export_file_name(kind, query, fmt)
     if fmt == "xlsx":
         path = wfm_export.export_xlsx_file(kind, batches)

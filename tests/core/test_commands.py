@@ -55,7 +55,7 @@ def test_rebuild_state_command():
     out = StringIO()
     call_command("rebuild_state", stdout=out)
     assert "visits 1" in out.getvalue() and "events 2" in out.getvalue()
-    assert Contact.objects.get(contact_id="c").abandoned_at is not None
+    assert Contact.objects.get(contact_id="acd:c").abandoned_at is not None
     assert Event.objects.count() == 2
 
 

@@ -18,6 +18,7 @@ from dashboard.core.permissions import (
     CanImportContacts,
     CanUseWFM,
     HasRole,
+    IsAdmin,
     RolePermission,
     SeesAll,
     can_import_contacts,
@@ -119,8 +120,15 @@ ALLOWED = {
     SeesAll: {"manager", "wfm", "admin", "superuser", "supervisor+wfm"},
     CanUseWFM: {"manager", "wfm", "admin", "superuser", "supervisor+wfm"},
     CanImportContacts: {"manager", "admin", "superuser"},
+    IsAdmin: {"admin", "superuser"},
 }
-MESSAGES = {HasRole: NO_ROLE, SeesAll: REPORTS, CanUseWFM: WFM_ONLY, CanImportContacts: IMPORT}
+MESSAGES = {
+    HasRole: NO_ROLE,
+    SeesAll: REPORTS,
+    CanUseWFM: WFM_ONLY,
+    CanImportContacts: IMPORT,
+    IsAdmin: "The audit log is for admins.",
+}
 
 
 @pytest.mark.parametrize("permission", list(ALLOWED), ids=lambda p: p.__name__)
@@ -177,6 +185,7 @@ ENDPOINTS = [
     ("post", "/api/v1/wfm/forecast/import/", CanUseWFM),
     ("post", "/api/v1/wfm/forecast/build/", CanUseWFM),
     ("get", "/api/v1/wfm/forecast/export/", CanUseWFM),
+    ("get", "/api/v1/audit/", IsAdmin),
 ]
 
 

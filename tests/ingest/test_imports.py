@@ -56,11 +56,11 @@ def test_import_reports_bad_rows_with_line_and_field_and_keeps_the_good_ones():
     assert all(e["error"].startswith(f"line {e['line']}, {e['field']}: ") for e in result.errors)
     assert (result.rows, result.imported, result.duplicates, result.error_count) == (12, 5, 0, 7)
     assert Queue.objects.filter(name="Nieuwe chat", channel="chat").exists()  # unknown queues are created
-    c1 = Contact.objects.get(contact_id="c1")
+    c1 = Contact.objects.get(contact_id="import:c1")
     assert (c1.talk_s, c1.hold_s, c1.acw_s, c1.reason, c1.customer_ref) == (280, 20, 30, "factuur", "K1")
-    c3 = Contact.objects.get(contact_id="c3")
+    c3 = Contact.objects.get(contact_id="import:c3")
     assert (c3.transfers, c3.transferred_to_agent) == (1, "Techniek")
-    assert Contact.objects.get(contact_id="c11").abandoned_at is not None  # ended unanswered: an abandon
+    assert Contact.objects.get(contact_id="import:c11").abandoned_at is not None  # ended unanswered: an abandon
     row = QueueInterval.objects.get(queue__name="Algemeen", start=datetime(2026, 11, 24, 9, tzinfo=TZ))
     assert (row.offered, row.answered, row.abandoned, row.short_abandoned, row.repeat_contacts) == (4, 2, 2, 1, 1)
     assert row.talk_ms == 280_000 + 30_000 and row.acw_ms == 30_000

@@ -196,7 +196,7 @@ def test_unknown_queue_and_agent_are_created(centre):
         now=NOW,
     )
     assert Queue.objects.get(name="Nieuw").channel == "whatsapp"
-    assert Contact.objects.get(contact_id="m1").agent == Agent.objects.get(login_id="zoe")
+    assert Contact.objects.get(contact_id="acd:m1").agent == Agent.objects.get(login_id="zoe")
 
 
 def test_rebuild_from_the_log_equals_live_processing(centre):
@@ -252,8 +252,8 @@ def test_a_batch_whose_commit_fails_never_reaches_redis(centre, monkeypatch):
     before = live_keys()
     derive = ingest_services.state_apply
 
-    def derive_then_dangle(new_events, *, now):
-        changes = derive(new_events, now=now)
+    def derive_then_dangle(new_events, *, now, **kwargs):
+        changes = derive(new_events, now=now, **kwargs)
         # A span of an agent that does not exist: foreign keys are checked at commit (deferred on
         # SQLite and PostgreSQL alike), so the commit fails after everything in the block has run.
         AgentStateSpan.objects.create(agent_id=10**9, state="available", start=now)
@@ -314,8 +314,8 @@ def test_a_rebuild_waiting_on_an_open_batch_neither_loses_nor_doubles_it(centre,
     logged, release = threading.Event(), threading.Event()
     derive = ingest_services.state_apply
 
-    def derive_and_wait(new_events, *, now):
-        changes = derive(new_events, now=now)
+    def derive_and_wait(new_events, *, now, **kwargs):
+        changes = derive(new_events, now=now, **kwargs)
         logged.set()
         assert release.wait(10)
         return changes

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.core.audit import audited_command
 from dashboard.live.models import Display
 from dashboard.live.scopes import ScopeError, parse_scope
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--scope", action="append", default=[], help="all, team:<id>, queue:<id>, channel:<name>")
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
+    @audited_command
     def handle(self, *args, name, scope, base_url, **options):
         scopes = scope or ["all"]
         for text in scopes:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.core.audit import audited_command
 from dashboard.core.models import Queue, Team
 from dashboard.ingest.importers.anonymous_bank import SERVICES, TEAM, Conversion, bank_rows, queue_name
 from dashboard.ingest.imports import IMPORT_COLUMNS, contacts_import
@@ -27,6 +28,7 @@ class Command(BaseCommand):
                             help="Only this day (repeatable); default: the whole file.")  # fmt: skip
         parser.add_argument("--csv-out", metavar="FILE", help="Write the converted import CSV instead of importing.")
 
+    @audited_command
     def handle(self, *args, path, day, csv_out, **options):
         source = Path(path)
         if not source.is_file():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.core.audit import audited_command
 from dashboard.ingest.imports import IMPORT_COLUMNS, ImportFileError, contacts_import_csv
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file (UTF-8; comma or semicolon separated)")
 
+    @audited_command
     def handle(self, *args, file, **options):
         path = Path(file)
         if not path.is_file():

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from dashboard.core.audit import audited_command
 from dashboard.core.services import demo_users_ensure
 from dashboard.simulator.demo import demo_config_load
 
@@ -7,6 +8,7 @@ from dashboard.simulator.demo import demo_config_load
 class Command(BaseCommand):
     help = "Load the demo centre (teams, queues, agents, KPIs, opening hours) and the demo users; print the users."
 
+    @audited_command
     def handle(self, *args, **options):
         summary = demo_config_load()
         self.stdout.write("Demo centre: " + ", ".join(f"{k} {v}" for k, v in summary.items()))

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from dashboard.core.audit import audited_command
 from dashboard.ingest.rebuild import state_rebuild
 from dashboard.live.services import live_rebuild
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--live-only", action="store_true", help="Only rebuild the live state in Redis.")
 
+    @audited_command
     def handle(self, *args, live_only=False, **options):
         if live_only:
             result = live_rebuild()

@@ -15,7 +15,8 @@ from datetime import datetime, time, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboard.core.models import Queue, Source
+from dashboard.core.audit import audited_command
+from dashboard.core.models import NewNames, Queue, Source
 from dashboard.ingest.schema import MAX_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.simulator.demo import demo_config_load
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             "With --backfill-days it replaces the midnight the backfill starts from.",
         )
 
+    @audited_command
     def handle(self, *args, **options):
         speed = options["speed"]
         batch = options["batch"]
@@ -198,7 +200,8 @@ def _source(name: str) -> Source:
     """The event source of that name, created (with a token nobody needs in-process) when missing."""
     source = Source.objects.filter(name=name).first()
     if source is None:
-        source = Source(name=name)
+        # The simulator feeds the demo centre: it creates the queues and agents it names.
+        source = Source(name=name, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE)
         source.issue_token()
         source.save()
     elif not source.active:

@@ -23,8 +23,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
-from dashboard.wfm.models import IntervalExport
+from dashboard.core.spreadsheet import csv_cell, xlsx_text
+from dashboard.wfm.models import ForecastInterval, IntervalExport
 from dashboard.wfm.selectors import (
     EXPORT_COLUMNS,
     FLOAT_COLUMNS,
@@ -59,7 +61,8 @@ def export_dir() -> Path:
 
 def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]]) -> Iterator[bytes]:
     """CSV in UTF-8 with a header row: one chunk for the header, then one per batch. No value is an
-    empty cell; figures are rounded to ``FLOAT_DIGITS`` decimals."""
+    empty cell; figures are rounded to ``FLOAT_DIGITS`` decimals; text that a spreadsheet would run as a
+    formula is quoted (``core.spreadsheet.csv_cell``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
@@ -73,7 +76,7 @@ def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]]) -> Itera
             for i in floats:
                 if values[i] is not None:
                     values[i] = round(values[i], FLOAT_DIGITS)
-            writer.writerow(values)
+            writer.writerow([csv_cell(v) for v in values])
         yield buffer.getvalue().encode()
 
 
@@ -99,7 +102,8 @@ def xlsx_write(
     floats: frozenset[str],
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Write an XLSX file with typed cells (write-only workbook: flat memory). Returns rows written."""
+    """Write an XLSX file with typed cells (write-only workbook: flat memory): text is always a text
+    cell, never a formula. Returns rows written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -128,6 +132,8 @@ def xlsx_write(
                     values.append(int(value))
                 elif name in floats:
                     values.append(float(value))
+                elif isinstance(value, str):
+                    values.append(_text_cell(ws, value))
                 else:
                     values.append(value)
             ws.append(values)
@@ -136,6 +142,16 @@ def xlsx_write(
             on_batch(written)
     wb.save(path)
     return written
+
+
+def _text_cell(ws, value: str):
+    """A cell that holds ``value`` as text: openpyxl would store text beginning with ``=`` as a formula,
+    and refuses control characters (IllegalCharacterError)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=xlsx_text(value))
+    cell.data_type = "s"
+    return cell
 
 
 def _excel_datetime(text: str) -> datetime:
@@ -171,6 +187,17 @@ def export_file_name(kind: str, query: ExportQuery, fmt: str) -> str:
     return f"{kind}_{query.first_day.isoformat()}_{query.last_day.isoformat()}_{query.length}min.{fmt}"
 
 
+def export_audit(*, kind: str, query: ExportQuery, fmt: str, user=None, **details) -> None:
+    """Record in the audit log who exported what (``kind``: intervals or forecast)."""
+    audit_record(
+        operation="export",
+        model=IntervalExport if kind == "intervals" else ForecastInterval,
+        what=export_file_name(kind, query, fmt),
+        details={"kind": kind, **query.as_params(), "format": fmt, **details},
+        actor=user,
+    )
+
+
 # --- the background export ---------------------------------------------------------------------------------
 
 
@@ -181,6 +208,7 @@ def interval_export_create(*, user, query: ExportQuery, fmt: str) -> IntervalExp
     export = IntervalExport.objects.create(
         user=user, params={**query.as_params(), "format": fmt}, rows_total=interval_export_estimate(query)
     )
+    export_audit(kind="intervals", query=query, fmt=fmt, user=user, background=str(export.id))
     # By the task's name, not its module: the task calls this module, and imports run one way.
     task = current_app.signature(EXPORT_TASK, args=(str(export.id),))
     transaction.on_commit(task.delay)

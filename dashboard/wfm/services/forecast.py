@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.core import metrics
+from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
 from dashboard.core.models import ClosedDay, Queue
 from dashboard.core.periods import INTERVAL_S, centre_tz, day_bounds, interval_starts
@@ -86,6 +87,7 @@ def forecast_import(*, data: bytes | str) -> ImportResult:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     queues = {q.name: q for q in Queue.objects.all()}
+    queue_names = {q.id: q.name for q in queues.values()}
     tz = centre_tz()
     columns = dict(zip(IMPORT_COLUMNS, range(4), strict=True))
     rows: dict[tuple[int, datetime], tuple[float, float]] = {}
@@ -122,6 +124,14 @@ def forecast_import(*, data: bytes | str) -> ImportResult:
     if rows:
         result.created, result.updated = _upsert(rows, ForecastSource.IMPORTED)
         result.imported = len(rows)
+    counts = result.as_dict()
+    del counts["errors"]
+    audit_record(
+        operation="import",
+        model=ForecastInterval,
+        what=f"forecast: {result.imported} intervals imported of {result.lines} lines",
+        details={**counts, "queues": sorted({queue_names[q] for q, _ in rows})},
+    )
     return result
 
 
