@@ -286,7 +286,7 @@ AXES_FAILURE_LIMIT = env.int("KCC_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("KCC_LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "dashboard.core.lockout.locked_out"  # registration/locked_out.html, 429
 AXES_VERBOSE = False
 
 # The API: people per user (session or personal token), anonymous requests per address; event sources

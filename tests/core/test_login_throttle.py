@@ -54,17 +54,23 @@ def test_the_lockout_page_says_why_and_for_how_long(language, text):
     assert text in response.content.decode()
 
 
+def back(**delta) -> None:
+    """Move the recorded failures back in time, as if that much time had passed."""
+    attempt_row = AccessAttempt.objects.get()
+    AccessAttempt.objects.update(attempt_time=attempt_row.attempt_time - timedelta(**delta))
+
+
 def test_the_lockout_expires_after_the_cool_off():
     UserFactory(username="supervisor1", role="supervisor")
     client = Client()
     for n in range(5):
         attempt(client, "supervisor1", f"wrong-{n}")
     assert attempt(client, "supervisor1", PASSWORD).status_code == 429
-    # 14 minutes later: still locked
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=14))
+    # 14 minutes after the last failure: still locked (and this try, a failure too, starts the 15 again)
+    back(minutes=14)
     assert attempt(client, "supervisor1", PASSWORD).status_code == 429
-    # past 15 minutes: the right password works, and clears the failures
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=2))
+    # 15 minutes after the last failure: the right password works, and clears the failures
+    back(minutes=15, seconds=1)
     response = attempt(client, "supervisor1", PASSWORD)
     assert response.status_code == 302 and logged_in(client)
     assert not AccessAttempt.objects.exists()
