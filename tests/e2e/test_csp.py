@@ -50,7 +50,9 @@ def visit(page, url: str, problems: list, ready: str | None = None) -> None:
     policy = response.headers.get("content-security-policy", "")
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy, (url, policy)
     if ready:
-        page.wait_for_function(ready, timeout=15000)
+        # a function, not an expression: Playwright evaluates a bare expression with eval(), which the
+        # policy (rightly) refuses
+        page.wait_for_function(f"() => {ready}", timeout=15000)
     page.wait_for_timeout(300)  # late violations (a chart, a websocket) have time to fire
     problems.extend(page.evaluate("window.__csp"))
     assert problems == [], (url, problems)
@@ -119,12 +121,12 @@ def test_wall_screen_token_is_in_the_access_log_of_the_first_request_only(transa
         page = browser.new_page()
         page.goto(f"{stack.base}/wallboard/?scope=team:{centre['team'].id}&display={token}")
         assert page.url == f"{stack.base}/wallboard/?scope=team%3A{centre['team'].id}"
-        page.wait_for_function("document.getElementById('total').children.length > 0", timeout=15000)
+        page.wait_for_function("() => document.getElementById('total').children.length > 0", timeout=15000)
         cookie = next(c for c in page.context.cookies() if c["name"] == "kcc_display")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
         assert page.evaluate("document.cookie").find(token) == -1  # no script can read it
         page.reload()
-        page.wait_for_function("document.getElementById('total').children.length > 0", timeout=15000)
+        page.wait_for_function("() => document.getElementById('total').children.length > 0", timeout=15000)
         time.sleep(0.5)
     finally:
         stack.stop()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-from channels.db import database_sync_to_async as database_sync
 from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 
@@ -15,7 +14,7 @@ from dashboard.live.middleware import DISPLAY_COOKIE, origin_allowed
 from dashboard.live.models import Display
 from kcc.asgi import application
 from tests.factories import QueueFactory, TeamFactory, UserFactory
-from tests.live.test_consumers import closed_with, connect, cookie_for
+from tests.live.test_consumers import closed_with, connect, cookie_for, database_sync
 
 # --- the origin -----------------------------------------------------------------------------------------
 
@@ -120,11 +119,12 @@ def test_wrong_or_deactivated_wall_screen_token(screen):
 # --- malformed scopes ---------------------------------------------------------------------------------------
 
 MALFORMED = ["team:%C2%B2", "team:" + "9" * 5000, "queue:" + "1" * 19, "team:1%00"]
+MALFORMED_IDS = ["superscript-two", "5000-digits", "19-digits", "nul"]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["supervisor", "manager"])
-@pytest.mark.parametrize("scope", MALFORMED)
+@pytest.mark.parametrize("scope", MALFORMED, ids=MALFORMED_IDS)
 def test_repro_malformed_scope_on_the_wallboard_page_is_400(role, scope):
     """Issue 11 repro: /wallboard/?scope=team:%C2%B2 answered 500 for supervisors."""
     client = Client()
@@ -135,7 +135,7 @@ def test_repro_malformed_scope_on_the_wallboard_page_is_400(role, scope):
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("scope", MALFORMED)
+@pytest.mark.parametrize("scope", MALFORMED, ids=MALFORMED_IDS)
 async def test_repro_malformed_scope_on_the_socket_is_4400(scope):
     """Issue 11 repro: the socket closed 1011 on team:² or on a 5,000-digit id."""
     team = await database_sync(TeamFactory)
