@@ -136,6 +136,8 @@ def test_a_database_of_the_old_layout_migrates_and_reads_back_whole(tmp_path, ol
     plan = _manage(ROOT, env, "migrate", "--noinput")
     _manage(ROOT, env, "makemigrations", "--check", "--dry-run")
 
-    assert "No migrations to apply" in plan
+    # the dashboard's own tables need nothing; apps added since (django-axes' lockout records, ...)
+    # bring their own migrations
+    assert "Applying dashboard." not in plan and "Apply all migrations" in plan
     assert _counts(database) == before
     assert json.loads(_manage(ROOT, env, "shell", "-v", "0", "-c", FIGURES)) == old_figures
