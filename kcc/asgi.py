@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP to Django; websockets (origin-checked, session or wall-screen token) to the
-live consumer."""
+"""ASGI entry point: HTTP to Django; websockets (origin-checked on scheme, host and port; session or
+wall-screen cookie) to the live consumer."""
 
 import os
 
@@ -10,16 +10,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from dashboard.live.middleware import DisplayTokenMiddleware  # noqa: E402
+from dashboard.live.middleware import DisplayTokenMiddleware, FullOriginValidator  # noqa: E402
 from dashboard.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            DisplayTokenMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
+        "websocket": FullOriginValidator(DisplayTokenMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )

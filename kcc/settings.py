@@ -1,9 +1,11 @@
 """KCC Live settings: everything an operator changes comes from the environment, read once here."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,7 +19,8 @@ EMBEDDED_REDIS_PORT = env.int("KCC_EMBEDDED_REDIS_PORT", default=6390)
 EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="kcc-live-insecure-development-key-change-me-in-production")
+INSECURE_DEFAULT_SECRET_KEY = "kcc-live-insecure-development-key-change-me-in-production"
+SECRET_KEY = env("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -216,4 +219,85 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- security ------------------------------------------------------------------------------------------
+# One switch for a real installation: KCC_ENV=production (behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto). Development (`make run`, the tests) stays on plain HTTP with the embedded defaults.
+KCC_ENV = env("KCC_ENV", default="development")
+if KCC_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(f"KCC_ENV={KCC_ENV!r}: write development or production")
+PRODUCTION = KCC_ENV == "production"
+if PRODUCTION:
+    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY: KCC_ENV=production needs a secret of your own, at least 50 random characters "
+            "(the default is public); make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    # The proxy terminates TLS: trust its X-Forwarded-Proto for request.is_secure() and the redirect.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # No script reads the CSRF cookie: the pages send the form's token (live.js, the API docs' own).
+    CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp 4): every script and style is a static file of this site; no
+# inline script, no inline handler. The websocket is same-origin ('self' covers ws:/wss: on this host).
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# The API docs: Swagger UI served from this site (drf-spectacular-sidecar), for logged-in users with a
+# role; no inline script (the split view serves its start-up script as a file).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS.update(
+    {
+        "SERVE_PERMISSIONS": ["dashboard.core.permissions.HasRole"],
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+    }
+)
+
+# Logins (the login page and the admin's) are throttled per user name and per address by django-axes:
+# after AXES_FAILURE_LIMIT failures the user name, and the address, are locked out for the cool-off
+# time, with a page that says so (registration/locked_out.html, 429). A successful login clears the
+# failures of its user and address, so one typing mistake in an office behind one address does not add
+# up over the day.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as django-axes asks
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("KCC_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KCC_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dashboard.core.lockout.locked_out"  # registration/locked_out.html, 429
+AXES_VERBOSE = False
+
+# The API: people per user (session or personal token), anonymous requests per address; event sources
+# are not throttled here (dashboard/core/throttles.py).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "dashboard.core.throttles.AnonThrottle",
+    "dashboard.core.throttles.PersonThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env("KCC_API_ANON_RATE", default="60/min"),
+    "person": env("KCC_API_USER_RATE", default="1200/min"),
 }

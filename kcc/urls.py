@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dashboard.core import urls as core_urls
 from dashboard.ingest import urls as ingest_urls
@@ -27,5 +28,7 @@ urlpatterns = [
     path("wfm/", include(wfm_urls.urlpatterns)),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The docs page for people: to the login page first; then, like the schema, for users with a role
+    # (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]). The split view serves its script as a file (CSP).
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
 ]

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from rest_framework.settings import api_settings
 
 from dashboard.live import keys as livekeys
 
@@ -29,6 +30,10 @@ def pytest_configure(config):
     for layer in settings.CHANNEL_LAYERS.values():
         layer.setdefault("CONFIG", {})["prefix"] = f"{settings.LIVE_KEY_PREFIX}:asgi"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not safety
+    # The API's throttle rates are a production guard, not a subject of every test: tests that post
+    # thousands of requests as one user would meet them. tests/core/test_login_throttle.py sets them.
+    settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": None, "person": None}
+    api_settings.reload()
 
 
 @pytest.fixture(autouse=True)

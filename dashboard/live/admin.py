@@ -3,12 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.core.admin import ReadOnlyAdmin
+from dashboard.core.admin import ReadOnlyAdmin, TeamScopedAdmin
 from dashboard.live import models
 
 
 @admin.register(models.Display)
-class DisplayAdmin(admin.ModelAdmin):
+class DisplayAdmin(TeamScopedAdmin):
     list_display = ("name", "scopes", "active", "last_seen_at")
     readonly_fields = ("created_at", "last_seen_at")
 

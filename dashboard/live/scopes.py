@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from dashboard.core.models import Channel, Queue
 
+# A team or queue id in a scope: a bigint holds 18 digits safely; a longer one names no row.
+MAX_ID_DIGITS = 18
+
 
 class ScopeError(ValueError):
     pass
@@ -34,12 +37,15 @@ def parse_scope(text: str) -> LiveScope:
         return LiveScope("all")
     kind, sep, key = text.partition(":")
     if not sep or kind not in ("team", "queue", "channel") or not key:
-        raise ScopeError(f"scope {text!r}: write all, team:<id>, queue:<id> or channel:<name>")
-    # isdigit() alone lets '²' through, which int() and a Channels group name both refuse.
+        raise ScopeError(f"scope {text[:40]!r}: write all, team:<id>, queue:<id> or channel:<name>")
+    # isdigit() alone lets '²' through, which int() and a Channels group name both refuse; and an id
+    # longer than a bigint's 18 safe digits fits no row (int() refuses 4,300 digits, the database 20).
     if kind in ("team", "queue") and not (key.isascii() and key.isdigit()):
-        raise ScopeError(f"scope {text!r}: {kind} id must be a number")
+        raise ScopeError(f"scope {text[:40]!r}: {kind} id must be a number")
+    if kind in ("team", "queue") and len(key) > MAX_ID_DIGITS:
+        raise ScopeError(f"scope {text[:40]!r}: {kind} id has more than {MAX_ID_DIGITS} digits")
     if kind == "channel" and key not in Channel.values:
-        raise ScopeError(f"scope {text!r}: unknown channel; one of {', '.join(Channel.values)}")
+        raise ScopeError(f"scope {text[:40]!r}: unknown channel; one of {', '.join(Channel.values)}")
     return LiveScope(kind, key)
 
 

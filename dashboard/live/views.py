@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.permissions import SUPERVISOR, has_any_role, user_roles, visible_team_ids
-from dashboard.live.middleware import display_for_token
+from dashboard.live.middleware import DISPLAY_COOKIE, display_for_token, set_display_cookie
 from dashboard.live.publisher import HEARTBEAT_S
 from dashboard.live.scopes import ScopeError, display_allows, parse_scope, scope_allowed
 from dashboard.live.selectors import live_snapshot
@@ -95,11 +95,30 @@ def _scope_choices(team_ids) -> list[tuple[str, str]]:
     return choices
 
 
+def _without_display_token(request) -> str:
+    query = request.GET.copy()
+    query.pop("display", None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
 def wallboard(request):
-    token = request.GET.get("display")
+    if "display" in request.GET:
+        # A wall screen's link (from the admin or create_display_token, or an old one): the token goes
+        # into an HttpOnly cookie once, and the screen goes on at the same address without it. So the
+        # token is in the access log of this one request only, and in no history, bookmark or Referer;
+        # the page and its websocket authenticate by the cookie from here on.
+        token = request.GET["display"]
+        if display_for_token(token) is None:
+            return HttpResponseForbidden(_("This display token is not valid (any more)."))
+        response = redirect(_without_display_token(request))
+        set_display_cookie(response, token)
+        return response
+    token = request.COOKIES.get(DISPLAY_COOKIE)
     display = display_for_token(token) if token else None
     if token and display is None:
-        return HttpResponseForbidden(_("This display token is not valid (any more)."))
+        response = HttpResponseForbidden(_("This display token is not valid (any more)."))
+        response.delete_cookie(DISPLAY_COOKIE)  # so that the browser can be used with a login again
+        return response
     if display is None:
         if not request.user.is_authenticated:
             return redirect(f"/accounts/login/?next={request.get_full_path()}")
@@ -124,7 +143,7 @@ def wallboard(request):
         {
             "scope": scope.name,
             "kiosk": kiosk,
-            "display_token": token if display else "",
+            "display": display is not None,
             "labels": _labels(),
             "choices": [] if kiosk else _scope_choices(team_ids),
         },

@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 
-from dashboard.core.admin import ReadOnlyAdmin
+from dashboard.core.admin import ReadOnlyAdmin, TeamScopedAdmin
 from dashboard.reports.models import Report, ReportSubscription
 
 
 @admin.register(ReportSubscription)
-class ReportSubscriptionAdmin(admin.ModelAdmin):
+class ReportSubscriptionAdmin(TeamScopedAdmin):
     list_display = ("user", "kind", "team", "queue", "channel")
     list_filter = ("kind",)
 

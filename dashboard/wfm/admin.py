@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from dashboard.core.admin import TeamScopedAdmin
 from dashboard.wfm.models import ForecastEvent, ForecastInterval
 
 
 @admin.register(ForecastEvent)
-class ForecastEventAdmin(admin.ModelAdmin):
+class ForecastEventAdmin(TeamScopedAdmin):
     list_display = ("name", "first_day", "last_day", "queue", "channel", "volume_factor")
     list_filter = ("channel", "queue")
     date_hierarchy = "first_day"
@@ -14,7 +15,7 @@ class ForecastEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ForecastInterval)
-class ForecastIntervalAdmin(admin.ModelAdmin):
+class ForecastIntervalAdmin(TeamScopedAdmin):
     list_display = ("queue", "start", "offered", "aht_s", "source", "updated_at")
     list_filter = ("source", "queue")
     date_hierarchy = "start"

@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -401,8 +401,25 @@ class StaffingView(WfmAPIView):
 # --- forecast -------------------------------------------------------------------------------------------
 
 
+class CSVBodyParser(BaseParser):
+    """A CSV sent as the body (``Content-Type: text/csv``): handed to the view as bytes. Without it DRF
+    answers 415 as soon as anything reads the request's data, which the CSRF check of a logged-in
+    browser session does."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read() if stream is not None else b""
+
+
+class PlainTextBodyParser(CSVBodyParser):
+    """The same CSV sent as ``text/plain`` (what a browser's fetch of a string sends by default)."""
+
+    media_type = "text/plain"
+
+
 class ForecastImportView(WfmAPIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser, CSVBodyParser, PlainTextBodyParser]
 
     @extend_schema(
         operation_id="wfm_forecast_import",
@@ -440,8 +457,8 @@ class ForecastImportView(WfmAPIView):
         tags=["wfm"],
     )
     def post(self, request):
-        if request.content_type.startswith("text/csv"):
-            data = request.body
+        if request.content_type.startswith(("text/csv", "text/plain")):
+            data = request.data or b""  # the body, as bytes (CSVBodyParser)
         else:
             upload = request.FILES.get("file")
             if upload is None:

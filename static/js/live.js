@@ -70,7 +70,7 @@
     var o = this.options, proto = location.protocol === "https:" ? "wss:" : "ws:";
     var q = "scopes=" + encodeURIComponent(o.scopes.join(","));
     if (o.intervals) q += "&intervals=1";
-    if (o.display) q += "&display=" + encodeURIComponent(o.display);
+    // A wall screen authenticates by its HttpOnly display cookie, sent with the handshake.
     return proto + "//" + location.host + "/ws/live/?" + q;
   };
 

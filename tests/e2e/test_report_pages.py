@@ -70,7 +70,7 @@ def test_manager_reads_prints_and_downloads_a_report(web, browser):
     assert kpis["Offered"].startswith("15") and kpis["Answered"].startswith("12")
     assert kpis["Service level"].replace(",", ".").startswith("60.0")
     assert kpis["Abandon rate"].replace(",", ".").startswith("20.0")
-    page.wait_for_function("window.Chart && Chart.getChart('chart-volume') && Chart.getChart('chart-reasons')")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-volume') && Chart.getChart('chart-reasons')")
     offered = page.evaluate("Chart.getChart('chart-volume').data.datasets[0].data.reduce((a, b) => a + b, 0)")
     assert offered == 15
     assert page.evaluate("Chart.getChart('chart-volume').data.labels.length") == 96
@@ -86,7 +86,7 @@ def test_manager_reads_prints_and_downloads_a_report(web, browser):
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "2026-11-24" in text and "1e lijn" in text and "Algemeen" in text and "60.0" in text
     page.goto(f"{web.base}/reports/weekly/?week=2026-W48")
-    page.wait_for_function("window.Chart && Chart.getChart('chart-volume')")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-volume')")
     assert page.evaluate("Chart.getChart('chart-volume').data.labels.length") == 7
     assert "15" in page.locator("table.grid tr.total td").nth(1).inner_text()
     page.screenshot(path=str(ARTIFACTS / "report-weekly.png"), full_page=True)

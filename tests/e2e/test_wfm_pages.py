@@ -54,14 +54,14 @@ def test_erlang_calculator_sliders(web, browser):
     expected = erlang.required_agents(
         calls=100, interval_s=900, aht_s=180, target_sl=0.8, threshold_s=20, max_occupancy=0.9
     )
-    page.wait_for_function(f"document.getElementById('r-required').textContent === '{expected}'")
+    page.wait_for_function(f"() => document.getElementById('r-required').textContent === '{expected}'")
     assert page.inner_text("#r-scheduled") == str(erlang.scheduled_agents(required=expected, shrinkage=0.3))
     assert page.inner_text("#r-traffic") == "20.00"
     set_slider(page, "calls", 300)
     more = erlang.required_agents(
         calls=300, interval_s=900, aht_s=180, target_sl=0.8, threshold_s=20, max_occupancy=0.9
     )
-    page.wait_for_function(f"document.getElementById('r-required').textContent === '{more}'")
+    page.wait_for_function(f"() => document.getElementById('r-required').textContent === '{more}'")
     page.check("#erlang-form [name=abandon]")
     page.wait_for_selector("#r-pabandon-box:not([hidden])")
     assert float(page.inner_text("#r-pabandon")) >= 0

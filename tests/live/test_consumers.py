@@ -144,13 +144,16 @@ async def test_wall_screen_token_opens_its_scopes_only(centre):
 
     token = await database_sync(make_display)
     await Publisher().tick()
-    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}&display={token}")
+    # the wallboard page set the HttpOnly cookie; the handshake carries it (never the query string)
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}", f"kcc_display={token}".encode())
     message = await communicator.receive_json_from(timeout=3)
     assert message["data"]["name"] == "1e lijn"
     await communicator.send_json_to({"type": "subscribe", "scope": f"team:{centre['second'].id}"})
     assert await closed_with(communicator) == 4403
-    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}&display=not-a-token")
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}", b"kcc_display=not-a-token")
     assert await closed_with(communicator) == 4401
+    communicator = await connect(f"/ws/live/?scopes=team:{centre['first'].id}&display={token}")
+    assert await closed_with(communicator) == 4401  # a token in the query string opens nothing any more
 
 
 @pytest.mark.asyncio

@@ -24,6 +24,7 @@ SHAPE = "write all, team:<id>, queue:<id> or channel:<name>"
         (" queue:7 ", "queue", "7", "queue:7", "live.queue.7"),
         ("channel:voice", "channel", "voice", "channel:voice", "live.channel.voice"),
         ("channel:whatsapp", "channel", "whatsapp", "channel:whatsapp", "live.channel.whatsapp"),
+        ("team:" + "9" * 18, "team", "9" * 18, "team:" + "9" * 18, "live.team." + "9" * 18),
     ],
 )
 def test_parse_scope(text, kind, key, name, group):
@@ -48,6 +49,9 @@ def test_parse_scope(text, kind, key, name, group):
         ("queue:1.5", "scope 'queue:1.5': queue id must be a number"),
         ("queue:²", "scope 'queue:²': queue id must be a number"),  # a digit to isdigit(), not to int()
         ("team:1:2", "scope 'team:1:2': team id must be a number"),
+        # longer than a bigint's safe 18 digits: no row has such an id (int() refuses 4,300 digits)
+        ("team:" + "9" * 19, f"scope {('team:' + '9' * 19)!r}: team id has more than 18 digits"),
+        ("queue:" + "1" * 5000, f"scope {('queue:' + '1' * 34)!r}: queue id has more than 18 digits"),
         ("channel:fax", f"scope 'channel:fax': unknown channel; one of {CHANNELS}"),
         ("channel:Voice", f"scope 'channel:Voice': unknown channel; one of {CHANNELS}"),
     ],
