@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from dashboard.live.middleware import DISPLAY_COOKIE
 from dashboard.live.models import Display
 from dashboard.live.publisher import Publisher
 from tests.factories import QueueFactory, TeamFactory, UserFactory
@@ -124,6 +125,11 @@ async def test_deactivated_account_is_4401(teams):
     assert await closed_with(communicator) == 4401
 
 
+def display_cookie(token: str) -> bytes:
+    """A wall screen's socket carries its token in the cookie its page set (never in the URL)."""
+    return f"{DISPLAY_COOKIE}={token}".encode()
+
+
 def make_display(scopes: str) -> tuple[Display, str]:
     display = Display(name="TV", scopes=scopes)
     token = display.issue_token()
@@ -135,7 +141,7 @@ async def test_wall_screen_token_deactivated_is_4403(teams):
     first, _ = teams
     display, token = await orm(make_display, f"team:{first.id}")
     await Publisher().tick()
-    communicator = await subscribed(f"/ws/live/?scopes=team:{first.id}&display={token}")
+    communicator = await subscribed(f"/ws/live/?scopes=team:{first.id}", display_cookie(token))
     display.active = False
     await orm(display.save)
     assert await closed_with(communicator) == 4403
@@ -145,8 +151,8 @@ async def test_wall_screen_scopes_narrowed_is_4403_and_deleted_is_4403(teams):
     first, second = teams
     display, token = await orm(make_display, f"team:{first.id},team:{second.id}")
     await Publisher().tick()
-    narrowed = await subscribed(f"/ws/live/?scopes=team:{second.id}&display={token}")
-    kept = await subscribed(f"/ws/live/?scopes=team:{first.id}&display={token}")
+    narrowed = await subscribed(f"/ws/live/?scopes=team:{second.id}", display_cookie(token))
+    kept = await subscribed(f"/ws/live/?scopes=team:{first.id}", display_cookie(token))
     display.scopes = f"team:{first.id}"
     await orm(display.save)
     assert await closed_with(narrowed) == 4403
