@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -253,12 +254,25 @@ class HashedToken(models.Model):
         return token
 
 
+MAX_HISTORY_DAYS = 36525  # a century: beyond it, dates are typing errors, not history
+
+
 class Source(HashedToken):
     """An outside system that posts events (an ACD, a CTI link, an importer, the simulator)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(_("active"), default=True)
+    history_days = models.PositiveIntegerField(
+        _("history days"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_HISTORY_DAYS)],
+        help_text=_(
+            "Accept events of this source up to this many days back (an import of history). Empty: the "
+            "installation's limit (KCC_EVENT_MAX_AGE_DAYS, 400 days by default)."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
