@@ -187,8 +187,8 @@ def test_the_contact_import_takes_history_but_not_year_1():
     ]  # fmt: skip
     result = contacts_import(rows=rows, reaggregate=False)
     assert result.imported == 1
-    assert [(e["line"], e["field"]) for e in result.errors] == [(3, "at"), (4, "talk_s")]
-    assert "36525 days before now" in result.errors[0]["error"]
+    assert sorted((e["line"], e["field"]) for e in result.errors) == [(3, "at"), (4, "talk_s")]
+    assert any("36525 days before now" in e["error"] for e in result.errors)
 
 
 @override_settings(KCC_CONTACT_MAX_VISITS=5)
