@@ -1,6 +1,11 @@
 """Hypothesis strategies for events: valid ones (anywhere inside the bounds ingest accepts) and invalid
 ones made from a valid event by one mutation whose field is known, so a test can check that the
-rejection names it."""
+rejection names it.
+
+The strategies are built once (building them per draw costs hypothesis more than the test itself); the
+contact ids they draw are the slots ``CONTACTS``, which a test prefixes (``own_contacts``) so that every
+example has contacts of its own.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,18 @@ def iso_times(earliest=EARLIEST, latest=LATEST) -> st.SearchStrategy[str]:
 seconds = st.one_of(st.integers(0, WEEK_S), st.floats(0, WEEK_S, allow_nan=False, allow_infinity=False))
 
 
-def valid_events(contacts: list[str], agents: list[str]) -> st.SearchStrategy[dict]:
+CONTACTS = ["c0", "c1", "c2"]
+AGENTS = ["ann", "bob", "cas"]
+
+
+def own_contacts(event, prefix: str):
+    """``event`` with its contact id (valid or not, when it is text) prefixed: still valid or invalid."""
+    if isinstance(event, dict) and isinstance(event.get("contact_id"), str):
+        event["contact_id"] = f"{prefix}-{event['contact_id']}"
+    return event
+
+
+def _valid_events(contacts: list[str], agents: list[str]) -> st.SearchStrategy[dict]:
     """Any valid event (without ``id``) of the given contacts and agents."""
     cid, agent = st.sampled_from(contacts), st.one_of(st.sampled_from(agents), _text(100, required=True))
     queue = st.one_of(st.sampled_from(["Algemeen", "Techniek", "Zakelijk"]), _text(100, required=True))
@@ -72,6 +88,8 @@ def valid_events(contacts: list[str], agents: list[str]) -> st.SearchStrategy[di
               opt_reason=_text(100, required=False)),
     )  # fmt: skip
 
+
+VALID_EVENTS = _valid_events(CONTACTS, AGENTS)
 
 REQUIRED = {
     "contact.offered": ["contact_id", "queue", "channel"],
@@ -106,9 +124,10 @@ BAD_SECONDS = [-1, -0.5, 5e15, 1e20, 1.7e308, WEEK_S + 1, "12", [], True]
 
 
 @st.composite
-def invalid_events(draw, contacts: list[str], agents: list[str]) -> tuple[object, str]:
+def _invalid_events(draw) -> tuple[object, str]:
     """(an invalid event without ``id`` unless the mutation is of the id, the field its rejection must name)."""
-    event = dict(draw(valid_events(contacts, agents)))
+    contacts = CONTACTS
+    event = dict(draw(VALID_EVENTS))
     kind = event["type"]
     mutation = draw(st.sampled_from(["drop", "bad", "nul", "long", "time", "seconds", "type", "not_object"]))
     if mutation == "not_object":
@@ -149,3 +168,6 @@ def invalid_events(draw, contacts: list[str], agents: list[str]) -> tuple[object
         return event, name
     event["type"] = draw(st.sampled_from(["contact.unknown", "", "CONTACT.OFFERED", "agent.state "]))
     return event, "type"
+
+
+INVALID_EVENTS = _invalid_events()

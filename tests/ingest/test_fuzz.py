@@ -32,16 +32,16 @@ from dashboard.intervals.services import intervals_aggregate
 from dashboard.live.selectors import live_snapshot, live_snapshot_from_db
 from dashboard.reports.services import report_build
 from tests.factories import SourceFactory
-from tests.ingest.strategies import NOW, invalid_events, valid_events
+from tests.ingest.strategies import INVALID_EVENTS, NOW, VALID_EVENTS, own_contacts
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/events/"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AGENTS = ["ann", "bob", "cas"]
 IDS = itertools.count()
-TALLY = {"inputs": 0, "events_valid": 0, "events_invalid": 0, "bodies": 0, "2xx": 0, "4xx": 0, "5xx": 0}
+TALLY = {"inputs": 0, "events_valid": 0, "events_invalid": 0, "bodies": 0, "property_events": 0, "2xx": 0, "4xx": 0,
+         "5xx": 0}  # fmt: skip
 FUZZ = settings(
-    max_examples=150,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -55,16 +55,15 @@ def tally(request):
     vendor = connection.vendor
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"fuzz-tally-{vendor}.json").write_text(json.dumps(TALLY, indent=1) + "\n")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = (
         f"fuzz tally ({vendor}): {TALLY['inputs']} inputs ({TALLY['events_valid']} valid and "
-        f"{TALLY['events_invalid']} invalid events in mixed batches, {TALLY['bodies']} whole bodies); "
+        f"{TALLY['events_invalid']} invalid events in mixed batches, {TALLY['bodies']} whole bodies, "
+        f"{TALLY['property_events']} events of the property test); "
         f"responses 2xx {TALLY['2xx']}, 4xx {TALLY['4xx']}, 5xx {TALLY['5xx']}"
     )
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
-        print(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # shown even without -s
+        print(f"\n{line}")
 
 
 def _count(status: int) -> None:
@@ -83,15 +82,15 @@ def acd():
 def mixed_batches(draw):
     """(batch, expected field per event: None for a valid one). Contacts of this batch's own, so no
     contact reaches its caps however many batches run."""
-    n = next(IDS)
-    contacts = [f"f{n}-{i}" for i in range(3)]
+    prefix = f"f{next(IDS)}"
     size = draw(st.integers(1, 30))
     batch, expected = [], []
     for _ in range(size):
         if draw(st.integers(0, 2)) == 0:
-            event, field = draw(invalid_events(contacts, AGENTS))
+            event, field = draw(INVALID_EVENTS)
         else:
-            event, field = dict(draw(valid_events(contacts, AGENTS))), None
+            event, field = dict(draw(VALID_EVENTS)), None
+        event = own_contacts(event, prefix)
         if isinstance(event, dict):
             event.setdefault("id", f"f{next(IDS)}")
         batch.append(event)
@@ -151,18 +150,20 @@ def source():
 )
 @given(data=st.data())
 def test_any_accepted_event_survives_rebuild_aggregation_and_reports(source, data):
-    n = next(IDS)
-    contacts = [f"p{n}-{i}" for i in range(3)]
+    prefix = f"p{next(IDS)}"
     batch = []
     for _ in range(data.draw(st.integers(1, 12))):
         if data.draw(st.integers(0, 4)) == 0:
-            event = data.draw(invalid_events(contacts, AGENTS))[0]
+            event = data.draw(INVALID_EVENTS)[0]
         else:
-            event = dict(data.draw(valid_events(contacts, AGENTS)))
+            event = dict(data.draw(VALID_EVENTS))
+        event = own_contacts(event, prefix)
         if isinstance(event, dict):
             event.setdefault("id", f"p{next(IDS)}")
         batch.append(event)
     result = events_ingest(source=source, events=batch, now=NOW)
+    TALLY["inputs"] += len(batch)
+    TALLY["property_events"] += len(batch)
     accepted = [e for e, r in zip(batch, result.results, strict=True) if r["status"] == "accepted"]
     state_rebuild(now=NOW)  # everything derived, again from the whole log, and the live state
     assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
