@@ -88,12 +88,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests that start real processes (daphne, a Celery worker) need a test database those can open too.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # Under ASGI every concurrent request runs in a thread of its own, and each thread opened (and, with
+    # CONN_MAX_AGE, kept) a connection of its own: bursts ran PostgreSQL out of connections ("too many
+    # clients"). A pool per process bounds them; a request that waits longer than the pool's timeout for a
+    # connection is answered 503 with Retry-After (dashboard.core.errors), never 500.
+    # KCC_DB_POOL_MAX_SIZE=0 turns the pool off: then connections are closed after each request.
+    DB_POOL_MAX_SIZE = env.int("KCC_DB_POOL_MAX_SIZE", default=20)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("KCC_DB_POOL_MIN_SIZE", default=2), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("KCC_DB_POOL_TIMEOUT_S", default=10.0),  # wait for a free connection
+            "max_idle": env.float("KCC_DB_POOL_MAX_IDLE_S", default=60.0),  # then close idle ones
+        }
+    # With or without the pool: a connection the server closed (a restart) is replaced, not used.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default=EMBEDDED_REDIS_URL)
 REDIS_EMBEDDED = "REDIS_URL" not in env.ENVIRON
+# What ingest accepts (every bound says what the rest of the system can carry; an event outside them is
+# rejected with its field and the reason). Times: ``at`` from KCC_EVENT_MAX_AGE_DAYS before now (a source's
+# own "history days", set in the admin, widens this for imports of history) to KCC_EVENT_MAX_AHEAD_DAYS
+# after; a callback's ``promised_by`` up to KCC_PROMISE_MAX_AHEAD_DAYS after now. Durations (talk_s,
+# hold_s, acw_s) up to KCC_EVENT_MAX_DURATION_S. Per contact at most KCC_CONTACT_MAX_VISITS visits and
+# KCC_CONTACT_MAX_EVENTS events. A request body of the events API up to KCC_EVENTS_MAX_BODY_BYTES.
+KCC_EVENT_MAX_AGE_DAYS = env.int("KCC_EVENT_MAX_AGE_DAYS", default=400)
+KCC_EVENT_MAX_AHEAD_DAYS = env.int("KCC_EVENT_MAX_AHEAD_DAYS", default=1)
+KCC_PROMISE_MAX_AHEAD_DAYS = env.int("KCC_PROMISE_MAX_AHEAD_DAYS", default=90)
+KCC_EVENT_MAX_DURATION_S = env.float("KCC_EVENT_MAX_DURATION_S", default=7 * 24 * 3600.0)
+KCC_CONTACT_MAX_VISITS = env.int("KCC_CONTACT_MAX_VISITS", default=100)
+KCC_CONTACT_MAX_EVENTS = env.int("KCC_CONTACT_MAX_EVENTS", default=1000)
+KCC_EVENTS_MAX_BODY_BYTES = env.int("KCC_EVENTS_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+
 # Every live-state key starts with this prefix, so several installations (or test runs) can share a Redis.
 LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")
 

@@ -10,7 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -288,6 +288,9 @@ class HashedToken(models.Model):
         return token
 
 
+MAX_HISTORY_DAYS = 36525  # a century: beyond it, dates are typing errors, not history
+
+
 class Source(HashedToken):
     """An outside system that posts events (an ACD, a CTI link, an importer, the simulator)."""
 
@@ -326,6 +329,16 @@ class Source(HashedToken):
         help_text=_(
             "Contact ids are this source's own unless another source has the same namespace (linked sources: "
             "for example an ACD and a CTI link that report the same calls). Empty: the source's name."
+        ),
+    )
+    history_days = models.PositiveIntegerField(
+        _("history days"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_HISTORY_DAYS)],
+        help_text=_(
+            "Accept events of this source up to this many days back (an import of history). Empty: the "
+            "installation's limit (KCC_EVENT_MAX_AGE_DAYS, 400 days by default)."
         ),
     )
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Channel, Contact, NewNames, Source
+from dashboard.core.models import MAX_HISTORY_DAYS, Channel, Contact, NewNames, Source
 from dashboard.ingest.schema import MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH, parse_datetime
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
@@ -43,6 +44,7 @@ IMPORT_COLUMNS = (
 )
 REQUIRED = ("contact_id", "channel", "queue", "offered_at")
 SOURCE_NAME = "import"
+IMPORT_HISTORY_DAYS = MAX_HISTORY_DAYS
 ROWS_PER_BATCH = 800  # at most 6 events a row: well under the ingest's 5,000 per batch
 MAX_ERRORS = 1000  # errors listed in full; beyond this only counted
 FIELDS_ERROR = "__fields__"
@@ -105,6 +107,10 @@ def _seconds(row: dict, name: str) -> float | None:
         raise FieldError(name, f"{value!r} is not a number of seconds") from None
     if not math.isfinite(number) or number < 0:
         raise FieldError(name, f"{value!r} must be 0 or more seconds")
+    if number > settings.KCC_EVENT_MAX_DURATION_S:
+        raise FieldError(
+            name, f"{value!r} s is more than the {settings.KCC_EVENT_MAX_DURATION_S:g} s a duration may last"
+        )
     return number
 
 
@@ -271,10 +277,15 @@ def contacts_import_csv(*, stream: IO[str], now: datetime | None = None) -> Impo
 
 
 def _source() -> Source:
+    """The import's source: history from other systems, so it accepts events up to a century back
+    (``history_days``, editable in the admin; the Anonymous Bank's 1999 records come through it too)."""
     source = Source.objects.filter(name=SOURCE_NAME).first()
     if source is None:
-        # Contact records a manager imports name the queues and agents they had: create them.
-        source = Source(name=SOURCE_NAME, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE)
+        # Contact records a manager imports name the queues and agents they had: create them; and they are
+        # history, so the source reaches back as far as they go.
+        source = Source(
+            name=SOURCE_NAME, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE, history_days=IMPORT_HISTORY_DAYS
+        )
         source.issue_token()  # nobody needs it: imports run in-process
         source.save()
     return source

@@ -8,12 +8,21 @@
 4. After the batch commits, the live state in Redis moves by what changed (see
    ``dashboard.live.services``) and the live publisher is woken. A batch the database rolls back never
    reaches Redis.
+
+A bad event never costs its batch: validation (``schema``) refuses what the rest cannot carry before the
+transaction begins; a contact whose fold fails or would pass its bounds (visits, events) has this batch's
+events rejected and keeps what it had; and any other unexpected error splits the batch in halves until it
+is down to the events that cause it, which alone are rejected. A deadlock or serialization failure
+(PostgreSQL) or "database is locked" (SQLite) is retried a few times; every lock is taken in one global
+order (the log's rows sorted by event id, then the contacts' and agents' advisory locks sorted).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +31,8 @@ from typing import Any
 
 import orjson
 import redis
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,7 +51,7 @@ from dashboard.core.models import (
 )
 from dashboard.ingest.admission import names_admit
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
-from dashboard.ingest.schema import MAX_BATCH, ValidEvent, validate_event
+from dashboard.ingest.schema import MAX_BATCH, Limits, ValidEvent, validate_event
 from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
 
 log = logging.getLogger(__name__)
@@ -76,7 +86,12 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
     batch is in the database and its ``live_version`` in Redis."""
     if len(events) > MAX_BATCH:
         raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
+    if connection.in_atomic_block and not getattr(connection.atomic_blocks[-1], "_from_testcase", False):
+        # Django's own durability check, made before the work: inside, the error would be taken for a
+        # poison event and the batch split down to single events.
+        raise RuntimeError("events_ingest commits on its own: call it outside a transaction")
     received_at = now or timezone.now()
+    limits = Limits.at(received_at, history_days=source.history_days)
     results: list[dict[str, Any] | None] = [None] * len(events)
     valid: list[tuple[int, ValidEvent]] = []
     first_index: dict[str, int] = {}
@@ -84,15 +99,9 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
     for index, raw in enumerate(events):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         try:
-            event = validate_event(raw)
+            event = validate_event(raw, limits)
         except FieldError as error:
-            results[index] = {
-                "index": index,
-                "id": raw_id if isinstance(raw_id, (str, int)) else None,
-                "status": "rejected",
-                "field": error.field,
-                "reason": str(error),
-            }
+            results[index] = _rejected(index, raw_id, error.field, str(error))
             continue
         if event.event_id in first_index:
             results[index] = {
@@ -115,34 +124,111 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
         }
     valid = [(index, event) for index, event in valid if results[index] is None]
 
-    live_version = None
-    changes = None
-    if valid:
-        # Durable: leaving the block means the batch is committed (a caller's transaction around it
-        # would make the Redis write below precede the real commit, so it is refused).
-        with transaction.atomic(durable=True):
-            inserted = _log_append(source, [e for _, e in valid], received_at)
-            new_events = [e for _, e in valid if e.event_id in inserted]
-            if new_events:
-                changes = state_apply(new_events, now=received_at, source=source)
-        if changes is not None:
-            # After commit, so Redis never counts a batch the database rolled back. The version taken
-            # inside the transaction orders this write against other batches and against a rebuild of
-            # the live state (see ``live_rebuild``): it is neither lost nor counted twice.
-            live_apply(changes)
-            live_version = changes.version
-            _notify_publisher()
-        for index, event in valid:
-            if event.event_id in inserted:
-                results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
-            else:
-                results[index] = {
-                    "index": index,
-                    "id": event.event_id,
-                    "status": "duplicate",
-                    "reason": f"id {event.event_id!r} was received from {source.name} before",
-                }
-    return IngestResult(results=results, live_version=live_version)
+    versions = _store(source, valid, received_at, results) if valid else []
+    return IngestResult(results=results, live_version=max(versions, default=None))
+
+
+def _rejected(index: int, raw_id: Any, field_name: str, reason: str) -> dict[str, Any]:
+    return {
+        "index": index,
+        "id": raw_id if isinstance(raw_id, str) or (isinstance(raw_id, int) and not isinstance(raw_id, bool)) else None,
+        "status": "rejected",
+        "field": field_name,
+        "reason": reason,
+    }
+
+
+def _store(source: Source, valid: list[tuple[int, ValidEvent]], received_at: datetime, results: list) -> list[int]:
+    """Log and apply ``valid`` events, writing each one's result; returns the live versions written.
+
+    An unexpected error (not the database being unreachable or overloaded: that goes up to the caller,
+    and the API answers 503) splits the events in halves, each stored on its own, until the error is
+    down to single events: those are rejected and every other event is kept."""
+    try:
+        inserted, refused, changes = _store_with_retry(source, [e for _, e in valid], received_at)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
+        if len(valid) > 1:
+            middle = len(valid) // 2
+            return _store(source, valid[:middle], received_at, results) + _store(
+                source, valid[middle:], received_at, results
+            )
+        index, event = valid[0]
+        log.exception("event %r of source %s could not be stored", event.event_id, source.name)
+        results[index] = _rejected(
+            index, event.event_id, "event", f"event: could not be stored ({type(error).__name__}: {error})"
+        )
+        return []
+    versions = []
+    if changes is not None:
+        # After commit, so Redis never counts a batch the database rolled back. The version taken
+        # inside the transaction orders this write against other batches and against a rebuild of
+        # the live state (see ``live_rebuild``): it is neither lost nor counted twice.
+        live_apply(changes)
+        versions.append(changes.version)
+        _notify_publisher()
+    for index, event in valid:
+        key = source.contact_key(event.contact_id) if event.contact_id is not None else None
+        if key in refused and event.event_id in inserted:
+            results[index] = _rejected(index, event.event_id, "contact_id", refused[key])
+        elif event.event_id in inserted:
+            results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
+        else:
+            results[index] = {
+                "index": index,
+                "id": event.event_id,
+                "status": "duplicate",
+                "reason": f"id {event.event_id!r} was received from {source.name} before",
+            }
+    return versions
+
+
+RETRIES = 5  # attempts of one batch that meets a deadlock, a serialization failure or a locked database
+
+
+def _retryable(error: OperationalError) -> bool:
+    """A failure that a new attempt of the same transaction may not meet: PostgreSQL's deadlock or
+    serialization failure, SQLite's locked database."""
+    if getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001"):
+        return True
+    return "database is locked" in str(error) or "database table is locked" in str(error)
+
+
+def _store_with_retry(
+    source: Source, events: list[ValidEvent], received_at: datetime
+) -> tuple[set[str], dict[str, str], LiveChanges | None]:
+    """One transaction: log the events, derive what they touch. Returns the ids that were new, the
+    contacts refused (contact id → reason; their events of this batch are taken out of the log again)
+    and the live changes to apply after commit."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            # Durable: leaving the block means the batch is committed (a caller's transaction around it
+            # would make the Redis write after it precede the real commit, so it is refused).
+            with transaction.atomic(durable=True):
+                inserted = _log_append(source, events, received_at)
+                new_events = [e for e in events if e.event_id in inserted]
+                refused: dict[str, str] = {}
+                changes = (
+                    state_apply(new_events, now=received_at, source=source, refused=refused) if new_events else None
+                )
+                if refused:
+                    _log_remove(
+                        source,
+                        [
+                            e.event_id
+                            for e in new_events
+                            if e.contact_id is not None and source.contact_key(e.contact_id) in refused
+                        ],
+                    )
+            return inserted, refused, changes
+        except OperationalError as error:
+            if attempt == RETRIES or not _retryable(error):
+                raise
+            log.warning("batch of %d events from %s: %s; attempt %d of %d", len(events), source.name, error,
+                        attempt + 1, RETRIES)  # fmt: skip
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def _notify_publisher() -> None:
@@ -156,11 +242,22 @@ EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "
 
 
 def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> set[str]:
-    """Append to the log; returns the ids that were new (the rest were sent before)."""
-    rows = [(source.id, e.event_id, e.type, e.at, e.contact_id, e.agent, e.payload, received_at) for e in events]
+    """Append to the log; returns the ids that were new (the rest were sent before). The rows go in
+    sorted by event id: two batches that share ids then wait for each other's unique-index entries in
+    one order, and cannot deadlock on them."""
+    rows = [
+        (source.id, e.event_id, e.type, e.at, e.contact_id, e.agent, e.payload, received_at)
+        for e in sorted(events, key=lambda e: e.event_id)
+    ]
     return set(
         insert_rows(Event, EVENT_COLUMNS, rows, ignore_conflicts_on=["source_id", "event_id"], returning="event_id")
     )
+
+
+def _log_remove(source: Source, event_ids: list[str]) -> None:
+    """Take this batch's just-logged events out of the log again (those of refused contacts)."""
+    for ids in _chunks(event_ids):
+        Event.objects.filter(source=source, event_id__in=ids).delete()
 
 
 def _lock(names: list[str]) -> None:
@@ -181,9 +278,13 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
-def state_apply(new_events: list[ValidEvent], *, now: datetime, source: Source) -> LiveChanges:
+def state_apply(
+    new_events: list[ValidEvent], *, now: datetime, source: Source, refused: dict[str, str] | None = None
+) -> LiveChanges:
     """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
     transaction, after the events are logged) and return the live-state changes to apply after commit.
+    With ``refused``, a contact whose fold fails or passes its bounds is left as it was and named there
+    with the reason (the caller takes its new events out of the log).
 
     The changes' version is taken under the contacts' and agents' locks, so a later derivation of the
     same contact or agent gets a larger one; and after the log insert, so a rebuild of the live state
@@ -197,7 +298,7 @@ def state_apply(new_events: list[ValidEvent], *, now: datetime, source: Source) 
     _lock([f"c:{c}" for c in contact_ids] + [f"a:{a}" for a in sorted(agent_first)])
     changes = LiveChanges(version=live_next_version())
     if contact_ids:
-        contacts_rederive(contact_ids, changes=changes, now=now, source=source)
+        contacts_rederive(contact_ids, changes=changes, now=now, source=source, refused=refused)
     if agent_first:
         agents_rederive(agent_first, changes=changes, source=source)
     return changes
@@ -333,16 +434,24 @@ def _contacts_delete(contact_ids: list[str], *, returning: bool) -> list[SimpleN
 
 
 def contacts_rederive(
-    contact_ids: list[str], *, changes: LiveChanges | None, now: datetime, source: Source | None = None
+    contact_ids: list[str],
+    *,
+    changes: LiveChanges | None,
+    now: datetime,
+    source: Source | None = None,
+    refused: dict[str, str] | None = None,
 ) -> int:
     """Fold the whole log of each contact again and replace its stored visits. Returns the number of
     visits written. With ``changes``, records the live-state difference between before and after.
     ``contact_ids`` are stored ids (``<namespace>:<id>``); ``source`` is the one whose new events
-    these are (its settings decide how a queue or agent they name is created)."""
+    these are (its settings decide how a queue or agent they name is created). With ``refused``, see
+    ``state_apply``."""
     by_contact: dict[str, list[LoggedEvent]] = defaultdict(list)
     for contact_id, *rest in _contact_events(contact_ids):
         by_contact[contact_id].extend(_logged([rest]))
-    visits = [v for contact_id in contact_ids for v in fold_contact(contact_id, by_contact.get(contact_id, []))]
+    visits = _fold_contacts(contact_ids, by_contact, refused)
+    if refused:
+        contact_ids = [c for c in contact_ids if c not in refused]
     queues = queues_resolve(visits, source=source)
     agents = agents_resolve({v.agent for v in visits if v.agent}, source=source)
     old_by_contact: dict[str, list[SimpleNamespace]] = defaultdict(list)
@@ -373,6 +482,43 @@ def contacts_rederive(
                 changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=agent_id)
             changes.contact(contact_id, old, new, queue_ids, agents)
     return len(visits)
+
+
+def _fold_contacts(
+    contact_ids: list[str], by_contact: dict[str, list[LoggedEvent]], refused: dict[str, str] | None
+) -> list[Visit]:
+    """The visits of each contact. With ``refused``, a contact of more events or visits than the
+    settings allow, or whose fold raises, is left out and named there with the reason (a rebuild, with
+    no ``refused``, folds everything: the log holds only what ingest accepted)."""
+    if refused is None:
+        return [v for contact_id in contact_ids for v in fold_contact(contact_id, by_contact.get(contact_id, []))]
+    max_events, max_visits = settings.KCC_CONTACT_MAX_EVENTS, settings.KCC_CONTACT_MAX_VISITS
+    visits: list[Visit] = []
+    for contact_id in contact_ids:
+        events = by_contact.get(contact_id, [])
+        if len(events) > max_events:
+            refused[contact_id] = (
+                f"contact_id: contact {contact_id!r} would have {len(events)} events; at most {max_events} per "
+                "contact (KCC_CONTACT_MAX_EVENTS)"
+            )
+            continue
+        try:
+            folded = fold_contact(contact_id, events)
+        except Exception as error:
+            log.exception("the events of contact %r cannot be folded", contact_id)
+            refused[contact_id] = (
+                f"contact_id: the events of contact {contact_id!r} could not be folded together "
+                f"({type(error).__name__}: {error}); this batch's events of it were not kept"
+            )
+            continue
+        if len(folded) > max_visits:
+            refused[contact_id] = (
+                f"contact_id: contact {contact_id!r} would have {len(folded)} visits; at most {max_visits} per "
+                "contact (KCC_CONTACT_MAX_VISITS)"
+            )
+            continue
+        visits += folded
+    return visits
 
 
 def _agent_state_events(since: dict[str, datetime | None]):

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import connection
 
 from dashboard.core.models import Agent, AgentStateSpan, Contact, Event, Queue
 from dashboard.ingest import services as ingest_services
@@ -252,17 +252,19 @@ def test_a_batch_whose_commit_fails_never_reaches_redis(centre, monkeypatch):
     before = live_keys()
     derive = ingest_services.state_apply
 
-    def derive_then_dangle(new_events, *, now, **kwargs):
-        changes = derive(new_events, now=now, **kwargs)
+    def derive_then_dangle(new_events, *, now, **options):
+        changes = derive(new_events, now=now, **options)
         # A span of an agent that does not exist: foreign keys are checked at commit (deferred on
         # SQLite and PostgreSQL alike), so the commit fails after everything in the block has run.
         AgentStateSpan.objects.create(agent_id=10**9, state="available", start=now)
         return changes
 
     monkeypatch.setattr(ingest_services, "state_apply", derive_then_dangle)
-    with pytest.raises(IntegrityError):
-        events_ingest(source=centre, events=scenario(), now=NOW)
+    failed = events_ingest(source=centre, events=scenario(), now=NOW)
     monkeypatch.undo()
+    # Every attempt fails at commit, down to single events: each is rejected, saying why.
+    assert {(r["status"], r["field"]) for r in failed.results} == {("rejected", "event")}
+    assert all("IntegrityError" in r["reason"] for r in failed.results)
     assert not Event.objects.exists() and not Contact.objects.exists()
     # No counters, no waiting contacts, no agents; and the state is still marked complete.
     assert live_keys() == before and livekeys.loaded_key() in before
@@ -314,8 +316,8 @@ def test_a_rebuild_waiting_on_an_open_batch_neither_loses_nor_doubles_it(centre,
     logged, release = threading.Event(), threading.Event()
     derive = ingest_services.state_apply
 
-    def derive_and_wait(new_events, *, now, **kwargs):
-        changes = derive(new_events, now=now, **kwargs)
+    def derive_and_wait(new_events, *, now, **options):
+        changes = derive(new_events, now=now, **options)
         logged.set()
         assert release.wait(10)
         return changes
