@@ -132,7 +132,8 @@ def live_inputs_from_db(queues, agents, periods: Periods, *, intervals: bool = F
     inputs = LiveInputs(quarters=defaultdict(lambda: defaultdict(Counts)) if intervals else None)
     recent = Contact.objects.filter(
         Q(offered_at__gte=periods.today_start, offered_at__lt=periods.today_end)
-        | Q(offered_at__gte=periods.window_start, offered_at__lt=periods.window_end)
+        | Q(offered_at__gte=periods.window_start, offered_at__lt=periods.window_end),
+        queue_id__in=list(rules),  # the queues shown: not those quarantined
     )
     for visit in recent.iterator(chunk_size=5000):
         counts = visit_counts(visit, rules[visit.queue_id])
