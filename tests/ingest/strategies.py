@@ -120,6 +120,10 @@ BAD_TIMES = [
     "",
     12,
 ]
+# A promise may lie up to 90 days ahead (an ``at`` only 1 day): three days ahead is a valid promise.
+BAD_PROMISES = [t for t in BAD_TIMES if t != (NOW + timedelta(days=3)).isoformat()] + [
+    (NOW + timedelta(days=91)).isoformat()
+]
 BAD_SECONDS = [-1, -0.5, 5e15, 1e20, 1.7e308, WEEK_S + 1, "12", [], True]
 
 
@@ -155,7 +159,7 @@ def _invalid_events(draw) -> tuple[object, str]:
         return event, name
     if mutation == "time":
         name = "promised_by" if kind == "callback.requested" and draw(st.booleans()) else "at"
-        event[name] = draw(st.sampled_from(BAD_TIMES))
+        event[name] = draw(st.sampled_from(BAD_PROMISES if name == "promised_by" else BAD_TIMES))
         return event, name
     if mutation == "seconds":
         if kind == "contact.ended":
