@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
-from dashboard.core.models import Queue, Team
+from dashboard.core.models import Agent, Queue, Team
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.services import intervals_update
 from dashboard.simulator.demo import demo_config_load
@@ -56,6 +56,7 @@ class FuzzCentre:
     teams: list[str]
     team_ids: list[int]
     queue_ids: list[int]
+    agents: list[str]
     clients: dict[str, Client]
     users: dict
 
@@ -93,6 +94,7 @@ def make_centre() -> FuzzCentre:
         teams=[t.name for t in teams],
         team_ids=[t.id for t in teams],
         queue_ids=[q.id for q in queues],
+        agents=list(Agent.objects.order_by("id").values_list("login_id", flat=True)[:8]),
         clients=clients,
         users=users,
     )

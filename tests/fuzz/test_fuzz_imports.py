@@ -60,23 +60,47 @@ def _cell(column: str, centre, now: datetime) -> st.SearchStrategy[str]:
     return st.one_of(good, good, good, gen.junk(), huge) if good is not None else gen.junk()
 
 
+def _plausible_row(columns, centre, now: datetime) -> st.SearchStrategy[dict]:
+    """A row a real export would hold (the import's deeper code runs), one cell then generated freely."""
+
+    @st.composite
+    def build(draw):
+        if "interval_start" in columns:
+            start = now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=15 * draw(st.integers(-96, 96)))
+            row = {"queue": draw(st.sampled_from(centre.queues)), "interval_start": start.isoformat(),
+                   "offered": str(draw(st.integers(0, 200))), "aht_s": f"{draw(st.floats(1, 900)):.1f}"}  # fmt: skip
+        else:
+            offered = now - timedelta(seconds=draw(st.integers(600, 20 * 86400)))
+            answered = offered + timedelta(seconds=draw(st.integers(0, 300)))
+            ended = answered + timedelta(seconds=draw(st.integers(1, 900)))
+            row = dict.fromkeys(columns, "")
+            row.update(contact_id=draw(st.uuids()).hex[:16], channel="voice", queue="Algemeen",
+                       offered_at=offered.isoformat(), answered_at=answered.isoformat(), ended_at=ended.isoformat(),
+                       agent=draw(st.sampled_from(centre.agents)), talk_s="60")  # fmt: skip
+        column = draw(st.sampled_from(list(columns)))
+        if draw(st.booleans()):
+            row[column] = draw(_cell(column, centre, now))
+        return row
+
+    return build()
+
+
 def _csv_file(columns, centre, now) -> st.SearchStrategy[bytes]:
     """A CSV file of generated rows, then mangled the way real files are."""
 
     @st.composite
     def build(draw):
         header = list(columns)
-        shape = draw(st.sampled_from(["full", "full", "full", "drop", "extra", "shuffle", "none"]))
+        shape = draw(st.sampled_from(["full"] * 6 + ["drop", "extra", "shuffle", "none"]))
         if shape == "drop":
             header = [c for c in header if not draw(st.booleans())]
         elif shape == "extra":
             header = [*header, draw(gen.TEXT)]
         elif shape == "shuffle":
             header = draw(st.permutations(header))
-        rows = draw(
-            st.lists(st.fixed_dictionaries({c: _cell(c, centre, now) for c in columns}), min_size=0, max_size=6)
-        )
-        delimiter = draw(st.sampled_from([",", ";", "\t"]))
+        generated = st.fixed_dictionaries({c: _cell(c, centre, now) for c in columns})
+        rows = draw(st.lists(st.one_of(generated, _plausible_row(columns, centre, now)), min_size=0, max_size=6))
+        delimiter = draw(st.sampled_from([",", ",", ";", "\t"]))
         out = io.StringIO()
         writer = csv.writer(out, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n", "\r"])))
         if shape != "none":
@@ -89,9 +113,9 @@ def _csv_file(columns, centre, now) -> st.SearchStrategy[bytes]:
         text = out.getvalue()
         if draw(st.integers(0, 9)) == 0:
             text = text.replace('"', "", 1) + '"unterminated'
-        encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252", "utf-32"]))
+        encoding = draw(st.sampled_from(["utf-8"] * 4 + ["utf-8-sig", "utf-16", "latin-1", "cp1252", "utf-32"]))
         data = text.encode(encoding, errors="replace")
-        mangle = draw(st.sampled_from(["", "", "", "bom-twice", "nul", "truncate", "binary", "empty"]))
+        mangle = draw(st.sampled_from([""] * 8 + ["bom-twice", "nul", "truncate", "binary", "empty"]))
         if mangle == "bom-twice":
             data = b"\xef\xbb\xbf\xef\xbb\xbf" + data
         elif mangle == "nul":

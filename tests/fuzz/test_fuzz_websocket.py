@@ -66,7 +66,7 @@ def _message(centre) -> st.SearchStrategy[tuple[str, object]]:
         protocol.map(lambda m: ("json", m)),
         protocol.map(lambda m: ("json", m)),
         JSON.map(lambda m: ("json", m)),
-        st.sampled_from(["{", "", "null", "\x00", '{"type": "subscribe", "scope": ', "[" * 2000, "x" * 70_000])
+        st.sampled_from(["{", " ", "null", "\x00", '{"type": "subscribe", "scope": ', "[" * 2000, "x" * 70_000])
         .map(lambda t: ("text", t)),
         st.binary(max_size=64).map(lambda b: ("bytes", b)),
     )  # fmt: skip

@@ -1,0 +1,93 @@
+"""The 5xx the fuzz suite found, each kept as a named case: now a 4xx that says what is wrong and where."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from kcc.asgi import application
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager():
+    client = Client()
+    client.force_login(UserFactory(username="regress-manager", role="manager"))
+    return client
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("/api/v1/reports/weekly/", {"week": "0001-W01"}, "week"),
+        ("/api/v1/reports/weekly/", {"week": "9999-W52"}, "week"),
+        ("/api/v1/reports/daily/", {"date": "0001-01-01"}, "date"),
+        ("/api/v1/reports/daily/", {"date": "9999-12-31"}, "date"),
+        ("/api/v1/wfm/staffing/", {"day": "9999-12-31", "team": "x"}, "day"),
+        ("/api/v1/wfm/forecast/accuracy/", {"start": "0001-01-01", "end": "0001-01-02"}, "start"),
+        ("/api/v1/intervals/", {"start": "9999-12-30", "end": "9999-12-31"}, "start"),
+    ],
+)
+def test_api_days_at_the_ends_of_the_calendar_are_400_naming_the_parameter(manager, path, params, field):
+    response = manager.get(path, params)
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert field in body["error"] and "outside 1970-01-01" in body["error"], body
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/reports/weekly/", {"week": "0001-W01"}),
+        ("/reports/weekly/", {"week": "9999-W52"}),
+        ("/reports/daily/", {"date": "0001-01-01"}),
+        ("/reports/daily/pdf/", {"date": "9999-12-31"}),
+    ],
+)
+def test_report_pages_at_the_ends_of_the_calendar_are_400(manager, path, params):
+    response = manager.get(path, params)
+    assert response.status_code == 400
+    assert "outside 1970-01-01" in response.content.decode()
+
+
+def test_forecast_page_day_at_the_end_of_the_calendar_says_so(manager):
+    client = Client()
+    client.force_login(UserFactory(username="regress-wfm", role="wfm"))
+    response = client.get("/wfm/forecast/", {"day": "9999-12-31", "queue": "none"})
+    assert response.status_code == 200 and "outside 1970-01-01" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param({"bytes": b"\x00"}, id="binary frame"),
+        pytest.param({"text": "{"}, id="text that is no JSON"),
+        pytest.param({"text": "[" * 2000}, id="JSON nested too deep to decode"),
+    ],
+)
+@pytest.mark.django_db(transaction=True)
+def test_websocket_frame_that_is_no_json_closes_4400_not_1011(frame):
+    # Anonymous: the consumer closes 4401 on connect; a logged-in one must get 4400 for the frame.
+    client = Client()
+    client.force_login(UserFactory(username="regress-ws", role="manager"))
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    async def run():
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/live/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie)],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.send_input({"type": "websocket.receive", **frame})
+        output = await communicator.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": 4400}
+        await communicator.disconnect()
+
+    asyncio.run(run())
