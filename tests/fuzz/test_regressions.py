@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from kcc.asgi import application
@@ -91,3 +92,13 @@ def test_websocket_frame_that_is_no_json_closes_4400_not_1011(frame):
         await communicator.disconnect()
 
     asyncio.run(run())
+
+
+def test_forecast_import_with_a_bare_carriage_return_in_a_field_is_a_line_error_not_500():
+    client = Client()
+    client.force_login(UserFactory(username="regress-wfm2", role="wfm"))
+    # The fuzz's file: a quoted field broken by a bare CR, which the csv module refuses to read on.
+    data = b'queue,interval_start,offered,aht_s\r"Algemeen\rx",2026-11-24T10:00:00+01:00,1,1\r"unterminated'
+    response = client.post("/api/v1/wfm/forecast/import/", {"file": SimpleUploadedFile("f.csv", data)})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"], response.json()
