@@ -156,7 +156,11 @@ def _schema_params(route: str, method: str) -> tuple[dict[str, str], dict[str, l
                 for name, prop in body.get("properties", {}).items():
                     if prop.get("readOnly"):
                         continue
-                    params[name], choices = _kind(name, _resolve(prop, components))
+                    prop = _resolve(prop, components)
+                    for combined in ("allOf", "oneOf", "anyOf"):
+                        if combined in prop:  # an enum drf-spectacular made a component of
+                            prop = _resolve(prop[combined][0], components)
+                    params[name], choices = _kind(name, prop)
                     if choices:
                         enums[name] = choices
                 break

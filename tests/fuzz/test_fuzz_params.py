@@ -149,13 +149,16 @@ def test_post_bodies(ep, centre):
         path=_path(ep, centre),
         fields=fields,
         typed=typed,
-        encoding=st.sampled_from(["form", "json", "json-typed", "bad-json"]),
+        encoding=st.sampled_from(["form", "multipart", "json", "json-typed", "bad-json"]),
     )
     def fuzz(role, path, fields, typed, encoding):
         client = centre.clients[role]
         area = "api: request bodies" if ep.api else "pages: form posts"
-        if encoding == "form" or not ep.api:
+        if encoding == "multipart":
             response = call(client, "post", path, fields, area=area)
+        elif encoding == "form" or not ep.api:
+            form = "application/x-www-form-urlencoded"
+            response = call(client, "post", path, urlencode(fields), content_type=form, area=area)
         elif encoding == "json":
             response = call(client, "post", path, json.dumps(fields), content_type="application/json", area=area)
         elif encoding == "json-typed":

@@ -102,3 +102,29 @@ def test_forecast_import_with_a_bare_carriage_return_in_a_field_is_a_line_error_
     response = client.post("/api/v1/wfm/forecast/import/", {"file": SimpleUploadedFile("f.csv", data)})
     assert response.status_code == 400, response.content
     assert response.json()["errors"], response.json()
+
+
+@pytest.mark.parametrize(
+    "csv_text, field",
+    [
+        pytest.param(
+            "contact_id,channel,queue,offered_at,answered_at,ended_at,agent,acw_s\n"
+            "c1,voice,Algemeen,2026-11-24T10:00:00+01:00,2026-11-24T10:00:10+01:00,2026-11-24T10:05:00+01:00,a1,1e20\n",
+            "acw_s",
+            id="after-call work beyond the calendar",
+        ),
+        pytest.param(
+            "contact_id,channel,queue,offered_at,ended_at\nc2,voice,Algemeen,2026-11-24T10:00:00+01:00,"
+            + "x" * 140_000
+            + "\n",
+            "-",
+            id="a field beyond the csv module's limit",
+        ),
+    ],
+)
+def test_contact_import_of_an_unreadable_row_is_a_line_error_not_500(manager, csv_text, field):
+    upload = SimpleUploadedFile("contacts.csv", csv_text.encode(), content_type="text/csv")
+    response = manager.post("/api/v1/reports/imports/contacts/", {"file": upload})
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert (error["line"], error["field"]) == (2, field), error
