@@ -141,7 +141,7 @@ def now():
 
 
 def test_contact_import_api(centre, now):
-    @fuzz_settings(450)
+    @fuzz_settings(320)
     @given(role=ROLE, data=_csv_file(IMPORT_COLUMNS, centre, now), field=st.sampled_from(["file"] * 9 + ["upload"]))
     def fuzz(role, data, field):
         response = call(
@@ -157,7 +157,7 @@ def test_contact_import_api(centre, now):
 
 
 def test_contact_import_page(centre, now):
-    @fuzz_settings(250)
+    @fuzz_settings(160)
     @given(role=ROLE, data=_csv_file(IMPORT_COLUMNS, centre, now))
     def fuzz(role, data):
         call(
@@ -172,7 +172,7 @@ def test_contact_import_page(centre, now):
 
 
 def test_forecast_import_api(centre, now):
-    @fuzz_settings(450)
+    @fuzz_settings(320)
     @given(
         role=ROLE,
         data=_csv_file(FORECAST_COLUMNS, centre, now),
@@ -192,7 +192,7 @@ def test_forecast_import_api(centre, now):
 
 
 def test_forecast_import_page(centre, now):
-    @fuzz_settings(250)
+    @fuzz_settings(160)
     @given(role=ROLE, data=_csv_file(FORECAST_COLUMNS, centre, now))
     def fuzz(role, data):
         form = {"action": "import", "file": _upload(data)}

@@ -21,8 +21,8 @@ from tests.fuzz.conftest import ROLES, fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
-GET_EXAMPLES = 160
-POST_EXAMPLES = 160
+GET_EXAMPLES = 140
+POST_EXAMPLES = 140
 ROLE = st.sampled_from(("admin", "admin", *ROLES))  # the admin reaches every view's deepest code
 CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -143,7 +143,7 @@ def test_post_bodies(ep, centre):
     fields = _params(ep, ep.body, centre)
     typed = st.dictionaries(st.sampled_from(sorted(ep.body) or ["x"]), JSON_VALUE, max_size=len(ep.body) + 1)
 
-    @fuzz_settings(POST_EXAMPLES)
+    @fuzz_settings(ep.examples or POST_EXAMPLES)
     @given(
         role=ROLE,
         path=_path(ep, centre),

@@ -27,7 +27,7 @@ from tests.fuzz.conftest import fuzz_settings, make_centre
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SESSIONS = 450
+SESSIONS = 600
 ANSWER_S = 5
 
 
@@ -68,7 +68,7 @@ def _message(centre) -> st.SearchStrategy[tuple[str, object]]:
         JSON.map(lambda m: ("json", m)),
         st.sampled_from(["{", " ", "null", "\x00", '{"type": "subscribe", "scope": ', "[" * 2000, "x" * 70_000])
         .map(lambda t: ("text", t)),
-        st.binary(max_size=64).map(lambda b: ("bytes", b)),
+        st.binary(min_size=1, max_size=64).map(lambda b: ("bytes", b)),
     )  # fmt: skip
 
 
@@ -158,7 +158,7 @@ def test_live_websocket_messages():
     @given(
         role=st.sampled_from(["admin", "manager", "supervisor", "supervisor", "norole", "anonymous"]),
         query=_query(centre, token),
-        messages=st.lists(_message(centre), min_size=1, max_size=5),
+        messages=st.lists(_message(centre), min_size=1, max_size=6),
     )
     def fuzz(role, query, messages):
         loop.run_until_complete(_session(cookies[role], query, messages))
