@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install lint bench bench-ingest bench-live bench-reports bench-wfm clean
+.PHONY: run test install lint bench bench-ingest bench-live bench-reports bench-wfm bench-ramp clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench-reports: install
 
 bench-wfm: install
 	$(BIN)/python tests/bench/bench_wfm.py $(BENCH_ARGS)
+
+# The events API under a rising offered load (200 → 4,000 events/s): accepted/s, p50/p99, errors by code.
+bench-ramp: install
+	$(BIN)/python tests/bench/ramp_ingest.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/*.sqlite3* var/demo-users.json

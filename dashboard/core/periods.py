@@ -80,6 +80,18 @@ def parse_iso_week(text: str) -> date:
         raise ValueError(f"{text!r}: {year} has no week {week}") from None
 
 
+# The days reports, exports and forecasts accept: they work with the days and weeks around a day, which
+# overflow the calendar at its ends (0001-01-01, 9999-12-31), and no contact centre has figures before 1970.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
+
+
+def check_day(day: date) -> date:
+    """``day`` when it lies within ``FIRST_DAY`` … ``LAST_DAY``; a ValueError saying so otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} … {LAST_DAY.isoformat()}")
+    return day
+
+
 def week_monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

@@ -176,7 +176,11 @@ def row_events(row: dict) -> tuple[list[dict], datetime]:
         extra = {k: v for k, v in (("talk_s", talk), ("hold_s", hold)) if v is not None}
         events.append(event("contact.ended", ended, **extra))
         if acw is not None:
-            events.append(event("contact.wrapup_ended", ended + timedelta(seconds=acw), acw_s=acw))
+            try:
+                wrapup_ended = ended + timedelta(seconds=acw)
+            except OverflowError:
+                raise FieldError("acw_s", f"{acw:g} s after ended_at is beyond the calendar") from None
+            events.append(event("contact.wrapup_ended", wrapup_ended, acw_s=acw))
     return events, offered
 
 
@@ -188,7 +192,10 @@ def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict]]:
     if not first.strip():
         raise ImportFileError("header", "the file is empty; line 1 names the columns")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    try:
+        header = [h.strip() for h in next(csv.reader([first], delimiter=delimiter))]
+    except csv.Error as error:
+        raise ImportFileError("header", f"line 1 is not readable as CSV: {error}") from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFileError(
@@ -198,7 +205,14 @@ def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict]]:
     if unknown:
         raise ImportFileError("header", f"line 1 has unknown column(s) {', '.join(unknown)}")
     reader = csv.reader(stream, delimiter=delimiter)
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field beyond the csv module's limit, a broken quote: stop here
+            yield reader.line_num + 1, {FIELDS_ERROR: f"is not readable as CSV from here on: {error}"}
+            return
         line = reader.line_num + 1
         if not any(v.strip() for v in values):
             continue

@@ -72,6 +72,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if text is not None:
             await self.send(text_data=text)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A binary frame, or text that is no JSON (or nests too deep to decode), is the client's mistake:
+        # close 4400 rather than let the exception close the socket with 1011.
+        if text_data is None:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "subscribe":

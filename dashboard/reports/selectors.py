@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from dashboard.core import metrics
 from dashboard.core.errors import FieldError
 from dashboard.core.models import KPI, Channel, Queue, Team
-from dashboard.core.periods import iso_week_label, local_date, parse_iso_week, week_monday
+from dashboard.core.periods import check_day, iso_week_label, local_date, parse_iso_week, week_monday
 from dashboard.ingest.public import ACKNOWLEDGEMENT, ANONYMOUS_BANK_TEAM
 from dashboard.intervals.public import QUEUE_INTERVAL_COUNTS, kpis_of
 from dashboard.reports.compute import SLOT_FIELDS, period_of, report_compute
@@ -71,16 +71,20 @@ def parse_day(text: str | None, *, field: str = "date") -> date:
     if not text:
         raise ReportQueryError(field, "is required, as YYYY-MM-DD (e.g. 2026-11-24)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ReportQueryError(field, f"{text!r} is not a date; write YYYY-MM-DD (e.g. 2026-11-24)") from None
+    try:
+        return check_day(day)
+    except ValueError as error:
+        raise ReportQueryError(field, str(error)) from None
 
 
 def parse_week(text: str | None, *, field: str = "week") -> date:
     if not text:
         raise ReportQueryError(field, "is required, as YYYY-Www (e.g. 2026-W48)")
     try:
-        return parse_iso_week(text)
+        return check_day(parse_iso_week(text))
     except ValueError as error:
         raise ReportQueryError(field, str(error)) from None
 

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from dashboard.core import erlang
 from dashboard.core.api import ErrorSerializer
 from dashboard.core.errors import FieldError
+from dashboard.core.periods import check_day
 from dashboard.core.permissions import CanUseWFM
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport
@@ -94,6 +95,17 @@ def streaming_response(request, chunks: Iterator[bytes], *, content_type: str, f
     return response
 
 
+class DayField(serializers.DateField):
+    """A local day within the years reports, exports and forecasts work with (core.periods.check_day)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        try:
+            return check_day(day)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class FilterSerializer(serializers.Serializer):
     queue = serializers.CharField(required=False, allow_blank=True, help_text="A queue's name.")
     team = serializers.CharField(required=False, allow_blank=True, help_text="A team's name (its queues).")
@@ -109,8 +121,8 @@ class FilterSerializer(serializers.Serializer):
 
 
 class RangeSerializer(FilterSerializer):
-    start = serializers.DateField(help_text="First local day, YYYY-MM-DD.")
-    end = serializers.DateField(help_text="Last local day, YYYY-MM-DD (inclusive: the whole day).")
+    start = DayField(help_text="First local day, YYYY-MM-DD.")
+    end = DayField(help_text="Last local day, YYYY-MM-DD (inclusive: the whole day).")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -353,7 +365,7 @@ class ErlangView(WfmAPIView):
 
 
 class StaffingQuerySerializer(FilterSerializer, StaffingParamsSerializer):
-    day = serializers.DateField(help_text="The local day, YYYY-MM-DD.")
+    day = DayField(help_text="The local day, YYYY-MM-DD.")
     length = serializers.ChoiceField(choices=[15, 30, 60], default=15)
     tolerance = serializers.FloatField(
         min_value=0,
@@ -539,7 +551,7 @@ class ForecastBuildView(WfmAPIView):
 
 
 class ForecastDaySerializer(StaffingParamsSerializer):
-    day = serializers.DateField()
+    day = DayField()
     queue = serializers.CharField()
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from dashboard.core.api import flatten
 from dashboard.core.models import Channel, Queue, Team
+from dashboard.core.periods import check_day
 from dashboard.core.permissions import can_use_wfm
 from dashboard.wfm.api import ExportSerializer, ForecastBuildSerializer, StaffingQuerySerializer
 from dashboard.wfm.models import IntervalExport
@@ -232,11 +233,11 @@ def forecast(request):
     if form["queue"]:
         try:
             day = forecast_day(
-                day=date.fromisoformat(form["day"]), queue=form["queue"], shrinkage=float(form["shrinkage"])
+                day=check_day(date.fromisoformat(form["day"])), queue=form["queue"], shrinkage=float(form["shrinkage"])
             )
             accuracy = forecast_accuracy(
-                first_day=date.fromisoformat(form["start"]),
-                last_day=date.fromisoformat(form["end"]),
+                first_day=check_day(date.fromisoformat(form["start"])),
+                last_day=check_day(date.fromisoformat(form["end"])),
                 queue=form["queue"],
             )
         except ValueError as exc:

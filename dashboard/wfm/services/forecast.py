@@ -15,7 +15,7 @@ import csv
 import io
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -85,7 +85,7 @@ def forecast_import(*, data: bytes | str) -> ImportResult:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
     queues = {q.name: q for q in Queue.objects.all()}
     queue_names = {q.id: q.name for q in queues.values()}
     tz = centre_tz()
@@ -93,7 +93,7 @@ def forecast_import(*, data: bytes | str) -> ImportResult:
     rows: dict[tuple[int, datetime], tuple[float, float]] = {}
     seen_at: dict[tuple[int, datetime], int] = {}
     header_checked = False
-    for record in reader:
+    for record in _records(reader, result):
         line = reader.line_num
         if not record or all(not cell.strip() for cell in record):
             continue
@@ -133,6 +133,15 @@ def forecast_import(*, data: bytes | str) -> ImportResult:
         details={**counts, "queues": sorted({queue_names[q] for q, _ in rows})},
     )
     return result
+
+
+def _records(reader, result: ImportResult) -> Iterator[list[str]]:
+    """The reader's records; a file the csv module cannot read on (a broken quote, a stray line end)
+    stops with an error naming the line, and the rows before it are kept."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        result.error(reader.line_num, f"not readable as CSV from here on: {exc}")
 
 
 def _parse_row(record, columns, queues, tz: ZoneInfo, delimiter: str):
