@@ -51,6 +51,9 @@ class ReportFilter:
 
     def validate(self) -> ReportFilter:
         """Unknown names are an error that says which parameter and which name."""
+        for name in ("queue", "team", "channel"):
+            if "\x00" in (getattr(self, name) or ""):  # PostgreSQL's text cannot hold it: no name has one
+                raise ReportQueryError(name, "must not contain a NUL character")
         if self.queue and not Queue.objects.filter(name=self.queue).exists():
             raise ReportQueryError("queue", f"there is no queue named {self.queue!r}")
         if self.team and not Team.objects.filter(name=self.team).exists():
