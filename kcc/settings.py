@@ -121,6 +121,10 @@ KCC_EVENT_MAX_DURATION_S = env.float("KCC_EVENT_MAX_DURATION_S", default=7 * 24 
 KCC_CONTACT_MAX_VISITS = env.int("KCC_CONTACT_MAX_VISITS", default=100)
 KCC_CONTACT_MAX_EVENTS = env.int("KCC_CONTACT_MAX_EVENTS", default=1000)
 KCC_EVENTS_MAX_BODY_BYTES = env.int("KCC_EVENTS_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+# A forecast row (imported from a WFM tool) may start from KCC_FORECAST_MAX_AGE_DAYS before today (a past
+# forecast is compared with what happened) to KCC_FORECAST_MAX_AHEAD_DAYS after (a plan for next year).
+KCC_FORECAST_MAX_AGE_DAYS = env.int("KCC_FORECAST_MAX_AGE_DAYS", default=5 * 366)
+KCC_FORECAST_MAX_AHEAD_DAYS = env.int("KCC_FORECAST_MAX_AHEAD_DAYS", default=2 * 366)
 
 # Every live-state key starts with this prefix, so several installations (or test runs) can share a Redis.
 LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")

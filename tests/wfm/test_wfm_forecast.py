@@ -387,3 +387,16 @@ def test_forecast_day_and_export_agree_on_no_traffic_and_unknown_aht(queue):
     response = client.get("/api/v1/wfm/forecast/export/", {"start": "2026-11-24", "end": "2026-11-24"})
     exported = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [(r["required_agents"], float(r["traffic_erlangs"])) for r in exported] == [("0", 0.0), ("0", 0.0)]
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2099-01-05T09:00:00+01:00", "1999-01-04T09:00:00+01:00"],
+)
+def test_import_refuses_a_start_outside_the_forecast_window_and_keeps_the_rest(queue, start):
+    """A start the calendar cannot carry in UTC, or far from today, is a line error; the good line stays."""
+    data = f"queue,interval_start,offered,aht_s\nAlgemeen,2026-11-24T09:00:00+01:00,3,180\nAlgemeen,{start},1,100\n"
+    result = forecast_import(data=data.encode()).as_dict()
+    assert result["imported"] == 1
+    assert [e["line"] for e in result["errors"]] == [3]
+    assert result["errors"][0]["error"].startswith(f"interval_start: {start} is outside")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -174,7 +175,19 @@ def parse_interval_start(text: str, tz: ZoneInfo) -> datetime:
                 raise FieldError("interval_start", f"{text} does not exist in {tz.key} (the clock skips it)")
             raise FieldError("interval_start", f"{text} happens twice in {tz.key} (DST ends); add the UTC offset")
         at = earlier
-    utc = at.astimezone(UTC)
+    try:
+        utc = at.astimezone(UTC)
+    except OverflowError:
+        raise FieldError("interval_start", f"{text} is outside the calendar in UTC") from None
+    now = timezone.now()
+    earliest = now - timedelta(days=settings.KCC_FORECAST_MAX_AGE_DAYS)
+    latest = now + timedelta(days=settings.KCC_FORECAST_MAX_AHEAD_DAYS)
+    if not earliest <= utc <= latest:
+        raise FieldError(
+            "interval_start",
+            f"{text} is outside the window a forecast may cover: {settings.KCC_FORECAST_MAX_AGE_DAYS} days back "
+            f"to {settings.KCC_FORECAST_MAX_AHEAD_DAYS} days ahead",
+        )
     if utc.second or utc.microsecond or (utc.timestamp() % INTERVAL_S):
         raise FieldError("interval_start", f"{text} is not the start of a quarter-hour (:00, :15, :30, :45)")
     return utc
