@@ -391,7 +391,12 @@ def test_forecast_day_and_export_agree_on_no_traffic_and_unknown_aht(queue):
 
 @pytest.mark.parametrize(
     "start",
-    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "2099-01-05T09:00:00+01:00", "1999-01-04T09:00:00+01:00"],
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "2099-01-05T09:00:00+01:00",
+        "1999-01-04T09:00:00+01:00",
+    ],
 )
 def test_import_refuses_a_start_outside_the_forecast_window_and_keeps_the_rest(queue, start):
     """A start the calendar cannot carry in UTC, or far from today, is a line error; the good line stays."""
