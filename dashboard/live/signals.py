@@ -54,8 +54,10 @@ def config_changed(sender, **kwargs):
 
 @receiver(pre_save, sender=Queue)
 def queue_remember(sender, instance: Queue, **kwargs):
-    old = Queue.objects.filter(pk=instance.pk).values(*COUNTING_FIELDS).first() if instance.pk else None
+    old = Queue.objects.filter(pk=instance.pk).values("team_id", *COUNTING_FIELDS).first() if instance.pk else None
     instance._counting_changed = old is not None and any(old[f] != getattr(instance, f) for f in COUNTING_FIELDS)
+    # A queue moved to another team leaves the old team's supervisors: their sockets on it check again.
+    instance._left_team = old["team_id"] if old and old["team_id"] != instance.team_id else None
 
 
 @receiver(post_save, sender=Queue)
@@ -63,6 +65,9 @@ def queue_saved(sender, instance: Queue, **kwargs):
     if getattr(instance, "_counting_changed", False):
         transaction.on_commit(_rebuild)
     transaction.on_commit(_notify)
+    left = getattr(instance, "_left_team", None)
+    if left is not None:
+        _recheck_users(set(Team.supervisors.through.objects.filter(team_id=left).values_list("user_id", flat=True)))
 
 
 def _rebuild() -> None:

@@ -87,6 +87,15 @@ async def test_queue_scope_of_a_team_no_longer_supervised_is_4403(teams):
     assert await closed_with(communicator) == 4403
 
 
+async def test_queue_moved_to_another_team_closes_the_old_teams_sockets_on_it_4403(teams):
+    first, second = teams
+    queue = await orm(lambda: first.queues.get())
+    _user, _client, communicator = await supervisor_watching(teams, f"/ws/live/?scopes=queue:{queue.id}")
+    queue.team = second
+    await orm(queue.save)
+    assert await closed_with(communicator) == 4403
+
+
 async def test_supervisor_role_taken_away_is_4403(teams):
     first, _ = teams
     user, _client, communicator = await supervisor_watching(teams, f"/ws/live/?scopes=team:{first.id}")
