@@ -146,6 +146,16 @@ CHANNEL_LAYERS = {
     }
 }
 
+# The cache (the API's throttle counts) is shared by every process, in Redis: with two daphnes a user's
+# rate stays the configured one, not twice it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{LIVE_KEY_PREFIX}:cache",
+    }
+}
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

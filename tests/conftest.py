@@ -29,6 +29,7 @@ def pytest_configure(config):
     settings.LIVE_KEY_PREFIX = f"kcctest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     for layer in settings.CHANNEL_LAYERS.values():
         layer.setdefault("CONFIG", {})["prefix"] = f"{settings.LIVE_KEY_PREFIX}:asgi"
+    settings.CACHES["default"].update(LOCATION=settings.REDIS_URL, KEY_PREFIX=f"{settings.LIVE_KEY_PREFIX}:cache")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not safety
     # The API's throttle rates are a production guard, not a subject of every test: tests that post
     # thousands of requests as one user would meet them. tests/core/test_login_throttle.py sets them.

@@ -129,3 +129,16 @@ def test_api_leaves_the_event_sources_alone():
     with rates(person="3/min", anon="3/min"):
         statuses = [client.post("/api/v1/events/", [], format="json").status_code for _ in range(10)]
     assert 429 not in statuses and len(set(statuses)) == 1
+
+
+def test_api_throttle_counts_are_shared_by_every_process_in_redis():
+    """Two daphnes must not give a person twice the rate: the counts live in Redis, not in one process."""
+    from dashboard.live import keys
+
+    client = APIClient()
+    user = UserFactory(role="manager")
+    client.force_login(user)
+    with rates(person="3/min"):
+        assert client.get("/api/v1/live/").status_code == 200
+    stored = list(keys.client().scan_iter(match=f"{settings.LIVE_KEY_PREFIX}:cache:*throttle*"))
+    assert len(stored) == 1 and str(user.pk) in stored[0]
