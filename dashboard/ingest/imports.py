@@ -233,19 +233,22 @@ def contacts_import(
     pending: list[tuple[int, list[dict]]] = []
 
     def flush():
-        batch = [e for _, events in pending for e in events]
+        batch = [e for _, events, _ in pending for e in events]
         ingest = events_ingest(source=source, events=batch, now=now)
         position = 0
-        for line, events in pending:
+        for line, events, offered in pending:
             statuses = ingest.results[position : position + len(events)]
             position += len(events)
             rejected = next((s for s in statuses if s["status"] == "rejected"), None)
             if rejected:
                 result.error(line, rejected.get("field") or "-", rejected["reason"])
-            elif statuses[0]["status"] == "duplicate":
+                continue  # a rejected row (a year-1 date, say) must not widen what is aggregated again
+            if statuses[0]["status"] == "duplicate":
                 result.duplicates += 1
             else:
                 result.imported += 1
+            result.first_offered = min(offered, result.first_offered or offered)
+            result.last_offered = max(offered, result.last_offered or offered)
         pending.clear()
 
     for line, row in rows:
@@ -258,9 +261,7 @@ def contacts_import(
         except FieldError as error:
             result.error(line, error.field, error.message)
             continue
-        result.first_offered = min(offered, result.first_offered or offered)
-        result.last_offered = max(offered, result.last_offered or offered)
-        pending.append((line, events))
+        pending.append((line, events, offered))
         if len(pending) >= ROWS_PER_BATCH:
             flush()
     if pending:

@@ -190,6 +190,9 @@ def test_the_contact_import_takes_history_but_not_year_1():
     assert result.imported == 1
     assert sorted((e["line"], e["field"]) for e in result.errors) == [(3, "at"), (4, "talk_s")]
     assert any("36525 days before now" in e["error"] for e in result.errors)
+    # what is aggregated again spans the imported row only, not the rejected year 1 (which had the
+    # reaggregation work from year 1 on)
+    assert result.first_offered == result.last_offered == datetime.fromisoformat("1999-02-01T09:00:00+02:00")
 
 
 @override_settings(KCC_CONTACT_MAX_VISITS=5)
