@@ -79,6 +79,12 @@ def test_a_total_without_a_synchronous_queue_has_no_service_level_asa_or_longest
     # The centre's figures are still those of the one voice contact.
     centre_total = report_api(kind="daily", first_day=DAY, scope=ReportFilter())["total"]
     assert centre_total["asa_s"] == 10.0 and centre_total["async"]["response_attainment"] == 50.0
+    # On the page the e-mail team's total shows "—" for them, never 0 or "None".
+    client = APIClient()
+    client.force_login(UserFactory(role="manager"))
+    html = client.get("/reports/daily/", {"date": DAY.isoformat(), "team": "Backoffice"}).content.decode()
+    total_row = html[html.index('<tr class="total">') :].split("</tr>")[0]
+    assert total_row.count("<td>—</td>") == 3 and "None" not in total_row  # SL, ASA, longest wait
 
 
 def test_the_report_page_shows_the_synchronous_figures_and_the_async_block(centre):
