@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.core.models import KPI, Channel
+from dashboard.core.models import KPI, Channel, Queue
+from dashboard.core.periods import centre_tz
 from dashboard.ingest.services import events_ingest
+from dashboard.live import keys
 from dashboard.live.publisher import scope_messages
 from dashboard.live.selectors import live_snapshot, live_snapshot_from_db
+from dashboard.live.services import live_rebuild
 from tests.factories import QueueFactory, SourceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +25,7 @@ def _event(n, kind, at, contact, **extra):
     return {"id": str(n), "type": f"contact.{kind}", "at": at.isoformat(), "contact_id": contact, **extra}
 
 
-def _centre():
+def _centre(now: datetime = NOW):
     """A voice contact answered after 10 s; an e-mail answered after an hour (target 8 h); an e-mail
     waiting for 30 minutes."""
     voice_team, mail_team = TeamFactory(name="1e lijn"), TeamFactory(name="Backoffice")
@@ -31,22 +34,24 @@ def _centre():
     # A team-wide ASA KPI of seconds: it must not judge an e-mail team.
     KPI.objects.create(code=KPI.Code.ASA, scope=KPI.Scope.TEAM, target=20, warning=30, critical=60,
                        higher_is_better=False)  # fmt: skip
-    t_voice = NOW - timedelta(seconds=70)
-    t_mail = NOW - timedelta(hours=2)
+    t_voice = now - timedelta(seconds=70)
+    t_mail = now - timedelta(hours=2)
     events = [
         _event(1, "offered", t_voice, "v1", queue="Algemeen", channel="voice"),
         _event(2, "answered", t_voice + timedelta(seconds=10), "v1", agent="007"),
         _event(3, "offered", t_mail, "m1", queue="E-mail", channel="email"),
         _event(4, "answered", t_mail + timedelta(hours=1), "m1", agent="008"),
-        _event(5, "offered", NOW - timedelta(minutes=30), "m2", queue="E-mail", channel="email"),
+        _event(5, "offered", now - timedelta(minutes=30), "m2", queue="E-mail", channel="email"),
     ]
-    events_ingest(source=SourceFactory(name="acd"), events=events, now=NOW)
+    live_rebuild(now=now)  # the live state is loaded: live_snapshot reads Redis, not the database
+    events_ingest(source=SourceFactory(name="acd"), events=events, now=now)
 
 
 @pytest.mark.parametrize("read", [live_snapshot, live_snapshot_from_db], ids=["redis", "database"])
 def test_voice_answered_in_10_s_and_email_in_an_hour_give_the_centre_an_asa_of_10_s(read):
     _centre()
     snap = read(now=NOW)
+    assert keys.client().exists(keys.loaded_key())
 
     centre = snap["all"]
     assert centre["today"]["asa_s"] == 10.0  # not (10 + 3600) / 2 = 1805
@@ -95,3 +100,18 @@ def test_the_wallboard_total_carries_the_synchronous_asa_and_the_async_block():
     voice_team = next(v for (name, kind), (_, v) in messages.items() if kind == "snapshot" and v["name"] == "1e lijn")
     assert "async" not in voice_team["total"]
     assert all("async" not in t for t in messages[("all", "snapshot")][1]["tiles"])
+
+
+def test_changing_a_response_target_recounts_the_async_block():
+    # The recount runs at the real time: the contacts are of the real today (from 2 h ago on).
+    now = max(datetime.now(UTC), datetime.now(UTC).astimezone(centre_tz()).replace(hour=3, minute=0))
+    _centre(now)
+    email = Queue.objects.get(name="E-mail")
+    email.response_target_s = 30 * 60  # the e-mail answered after an hour is now late
+    email.save()
+    assert keys.client().exists(keys.loaded_key())  # recounted in Redis, not read from the database
+    snap = live_snapshot(now=now)
+    assert snap["all"]["async"]["answered_within_target"] == 0 and snap["all"]["async"]["response_attainment"] == 0.0
+    assert snap["all"]["async"]["status"] == "critical"  # the waiting one is 30 min old: due now
+    assert snap["all"]["today"]["asa_s"] == 10.0
+    assert snap == live_snapshot_from_db(now=now)
