@@ -186,7 +186,7 @@ def _targets(infos: list[dict]) -> dict[str, KPI | float]:
     for k in kpis:
         if k.queue_id is not None and k.queue_id in queue_ids:
             chosen[k.code] = k
-    sl_targets = {i["sl_target_pct"] for i in infos}
+    sl_targets = {i["sl_target_pct"] for i in infos if is_synchronous(i)}  # the SL is theirs only
     if KPI.Code.SERVICE_LEVEL not in chosen and len(sl_targets) == 1:
         chosen[KPI.Code.SERVICE_LEVEL] = sl_targets.pop()
     return chosen

@@ -39,7 +39,7 @@ def centre():
     def make(*, late: bool = False):
         voice = QueueFactory(name="Algemeen", team=TeamFactory(name="1e lijn"), channel=Channel.VOICE)
         email = QueueFactory(name="E-mail", team=TeamFactory(name="Backoffice"), channel=Channel.EMAIL,
-                             response_target_s=8 * HOUR)  # fmt: skip
+                             response_target_s=8 * HOUR, sl_target_pct=95)  # fmt: skip
         _answered("v1", voice, local(9), 10)
         _answered("m1", email, local(8), HOUR)
         if late:
@@ -91,6 +91,8 @@ def test_the_report_page_shows_the_synchronous_figures_and_the_async_block(centr
     centre(late=True)
     view = report_page(kind="daily", first_day=DAY, scope=ReportFilter())
     kpis = {k["key"]: k["value"] for k in view["kpis"]}
+    # The total's service level is the voice queue's, so is its target (80 %, not the e-mail's 95 %).
+    assert next(k for k in view["kpis"] if k["key"] == "service_level")["target"] == 80
     assert kpis["asa_s"] == 10.0 and kpis["max_wait_s"] == 10.0 and kpis["response_attainment"] == 50.0
     # The chart's service level per quarter-hour is the voice queue's: the late e-mail (08:30) leaves
     # its quarter-hour empty instead of at 0 %.
