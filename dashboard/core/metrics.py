@@ -244,6 +244,15 @@ def response_status(oldest_age_s: float, response_target_s: float | None) -> str
     )
 
 
+_STATUS_RANK = {"normal": 0, "warning": 1, "critical": 2}
+
+
+def worst_status(statuses: Iterable[str]) -> str:
+    """The worst of several statuses ('critical' over 'warning' over 'normal'); 'normal' for none: a
+    block of queues is as bad as its worst queue."""
+    return max(statuses, key=_STATUS_RANK.__getitem__, default="normal")
+
+
 def response_status_from_s(response_target_s: float | None) -> dict[str, float] | None:
     """The ages (seconds) of an asynchronous queue's oldest item from which ``response_status`` says
     'warning' and 'critical' (see ``status_from_s``). None without a target."""
@@ -366,6 +375,118 @@ def kpis(counts: Counts, *, formula: str = SL_DEFAULT) -> dict[str, float | None
         "aht_s": aht_s(talk_ms=counts.talk_ms, hold_ms=counts.hold_ms, acw_ms=counts.acw_ms, handled=counts.handled),
         "abandon_rate": abandon_rate(abandoned=counts.abandoned, offered=counts.offered),
     }
+
+
+# --- totals of queues of both kinds ------------------------------------------------------------------
+#
+# A total (a team, a channel, the whole centre, a report's or an export's total) may hold synchronous
+# queues (voice, chat, video, counter: the customer waits on the line, for seconds) and asynchronous
+# ones (e-mail, WhatsApp, social, letter, callbacks: a backlog answered within hours). Pooling their
+# waits gives figures that are true and useless (an ASA of 8 minutes while the phones answer in 6 s), so
+# a total keeps the kinds apart: service level, ASA, longest wait and their status are its synchronous
+# queues' only; its asynchronous queues give their own block (backlog, oldest item, response-time
+# attainment); counts may be summed.
+
+
+@dataclass(frozen=True)
+class KindCounts:
+    """The summed counts of a total's queues, split by kind, and how many queues of each kind it has."""
+
+    synchronous: Counts
+    asynchronous: Counts
+    synchronous_queues: int = 0
+    asynchronous_queues: int = 0
+
+    @property
+    def all(self) -> Counts:
+        """Both kinds summed: the total's offered, answered, abandoned, handled."""
+        return self.synchronous + self.asynchronous
+
+    @classmethod
+    def of(cls, parts: Iterable[tuple[bool, Counts]]) -> KindCounts:
+        """From ``(synchronous, counts)`` per queue of the total."""
+        sync, asyn, n_sync, n_async = Counts(), Counts(), 0, 0
+        for synchronous, counts in parts:
+            if synchronous:
+                sync, n_sync = sync + counts, n_sync + 1
+            else:
+                asyn, n_async = asyn + counts, n_async + 1
+        return cls(sync, asyn, n_sync, n_async)
+
+
+def response_attainment(*, answered_within_target: int, answered: int) -> float | None:
+    """Response-time attainment of asynchronous queues in percent: items answered within their queue's
+    response-time target ÷ items answered × 100 (COPC's response-time compliance for non-voice
+    channels). Items still in the backlog are judged by the age of the oldest (``response_status``),
+    not here. None when nothing was answered."""
+    if answered <= 0:
+        return None
+    return 100.0 * answered_within_target / answered
+
+
+def total_kpis(kinds: KindCounts, *, formula: str = SL_DEFAULT) -> dict[str, float | None]:
+    """The standard KPIs of a total of queues (see ``kpis``), kinds kept apart:
+
+    * ``service_level`` and ``asa_s``: over its synchronous queues only (``formula``: theirs, see
+      ``pooled_sl_formula``); None when it has no synchronous queue or they have nothing to judge. A
+      voice contact answered after 10 s and an e-mail answered after an hour: ASA 10 s.
+    * ``aht_s`` and ``abandon_rate``: over the summed counts of all its queues (handle time and
+      abandons are not waits; the split by kind is in ``kind_split``).
+    """
+    out = kpis(kinds.all, formula=formula)
+    sync = kpis(kinds.synchronous, formula=formula)
+    out["service_level"] = sync["service_level"]
+    out["asa_s"] = sync["asa_s"]
+    return out
+
+
+def kind_split(kinds: KindCounts) -> dict[str, dict[str, int]]:
+    """The total's counts per kind (``synchronous``, ``asynchronous``): queues, offered, answered,
+    abandoned, handled."""
+    return {
+        name: {
+            "queues": n,
+            "offered": c.offered,
+            "answered": c.answered,
+            "abandoned": c.abandoned,
+            "handled": c.handled,
+        }
+        for name, c, n in (
+            ("synchronous", kinds.synchronous, kinds.synchronous_queues),
+            ("asynchronous", kinds.asynchronous, kinds.asynchronous_queues),
+        )
+    }
+
+
+def async_block(
+    counts: Counts, *, queues: int, backlog: int = 0, oldest_age_s: float | None = None
+) -> dict[str, float | int | None]:
+    """The asynchronous queues of a total, as their own block: ``queues`` (how many), ``backlog`` (items
+    waiting), ``oldest_s`` (age of the oldest, None when none waits), ``offered``, ``answered``,
+    ``handled``, ``answered_within_target`` and ``response_attainment`` (percent, see
+    ``response_attainment``). ``counts`` are the asynchronous queues' summed counts, whose "answered
+    within threshold" is against each queue's response target (``answer_threshold_s``)."""
+    return {
+        "queues": queues,
+        "backlog": backlog,
+        "oldest_s": None if oldest_age_s is None else max(0.0, oldest_age_s),
+        "offered": counts.offered,
+        "answered": counts.answered,
+        "handled": counts.handled,
+        "answered_within_target": counts.answered_within_threshold,
+        "response_attainment": response_attainment(
+            answered_within_target=counts.answered_within_threshold, answered=counts.answered
+        ),
+    }
+
+
+def answer_threshold_s(*, synchronous: bool, sl_threshold_s: float, response_target_s: float | None) -> float:
+    """The wait within which a queue's contact counts as "answered within threshold": the service-level
+    threshold for a synchronous queue; for an asynchronous one its response-time target (its own
+    measure), or the service-level threshold when it has no target."""
+    if not synchronous and response_target_s:
+        return float(response_target_s)
+    return float(sl_threshold_s)
 
 
 # --- reports: contact quality (appended by the reports area) ------------------------------------------

@@ -134,6 +134,15 @@ class Queue(models.Model):
     def is_synchronous(self) -> bool:
         return self.channel in SYNCHRONOUS_CHANNELS
 
+    @property
+    def answer_threshold_s(self) -> float:
+        """The wait within which a contact counts as answered within threshold (``metrics``)."""
+        return metrics.answer_threshold_s(
+            synchronous=self.is_synchronous,
+            sl_threshold_s=self.sl_threshold_s,
+            response_target_s=self.response_target_s,
+        )
+
 
 class OpeningHours(models.Model):
     class Weekday(models.IntegerChoices):

@@ -41,8 +41,27 @@ def queues_filtered(*, queue: str | None = None, team: str | None = None, channe
 def kpis_of(row: dict, formula: str) -> dict[str, float | None]:
     """``service_level``, ``asa_s``, ``aht_s`` and ``abandon_rate`` of a row of summed counts, each by
     its formula in ``dashboard.metrics`` (service level by ``formula``, the queue's)."""
-    counts = Counts(**{k: int(row[k]) for k in COUNT_FIELDS})
-    return metrics.kpis(counts, formula=formula)
+    return metrics.kpis(_counts(row), formula=formula)
+
+
+def _counts(row: dict) -> Counts:
+    return Counts(**{k: int(row[k]) for k in COUNT_FIELDS})
+
+
+def total_of(parts: list[dict], queues: dict[int, Queue], formula: str) -> dict:
+    """The KPIs of a total of queue rows (each with its ``queue_id``), kinds kept apart
+    (``metrics.total_kpis``): ``service_level``, ``asa_s`` and ``max_wait_answered_ms`` of the
+    synchronous queues only, ``aht_s`` and ``abandon_rate`` of all, the asynchronous queues' block in
+    ``async`` (``metrics.async_block``) and the counts per kind in ``by_kind``."""
+    kinds = metrics.KindCounts.of((queues[p["queue_id"]].is_synchronous, _counts(p)) for p in parts)
+    block = metrics.async_block(kinds.asynchronous, queues=kinds.asynchronous_queues)
+    sync_waits = [p["max_wait_answered_ms"] for p in parts if queues[p["queue_id"]].is_synchronous]
+    return {
+        **metrics.total_kpis(kinds, formula=formula),
+        "max_wait_answered_ms": max(sync_waits, default=0),
+        "async": {k: v for k, v in block.items() if k not in ("backlog", "oldest_s")},
+        "by_kind": metrics.kind_split(kinds),
+    }
 
 
 def sum_rows(rows: list[dict]) -> dict:
@@ -73,9 +92,11 @@ def interval_rows(
     selected queues), ordered by start and queue name. Each row: ``start``, ``end`` (aware, UTC),
     ``local_start`` (ISO, centre time), ``queue_id``, ``queue``, ``channel``, ``team`` (None in total rows),
     every column of ``QueueInterval`` (counts and milliseconds summed, ``max_wait_answered_ms`` the
-    maximum), and ``service_level`` (percent, by the queue's formula; the common formula of the queues
-    for totals, the default when they differ), ``asa_s``, ``aht_s``, ``abandon_rate`` (percent of offered)
-    from ``dashboard.metrics`` — unrounded. Only aggregated (closed) intervals have rows.
+    maximum), and ``service_level`` (percent, by the queue's formula), ``asa_s``, ``aht_s``,
+    ``abandon_rate`` (percent of offered) from ``dashboard.metrics`` — unrounded. A total row keeps the
+    kinds apart (``total_of``): its service level, ASA and longest wait are its synchronous queues' (their
+    common formula, the default when they differ; None without one), its asynchronous queues are in
+    ``async``. Only aggregated (closed) intervals have rows.
     Filters: ``queue``, ``team`` (the queue's team) and ``channel`` by name; each narrows the selection.
     """
     queues = queues_filtered(queue=queue, team=team, channel=channel)
@@ -87,9 +108,10 @@ def interval_rows(
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for queue_id, at, *values in stored.order_by("start"):
         key_start = rollup_start(at, length)
-        groups[(key_start, queue_id if by_queue else None)].append(dict(zip(fields, values, strict=True)))
+        part = dict(zip(fields, values, strict=True), queue_id=queue_id)
+        groups[(key_start, queue_id if by_queue else None)].append(part)
     tz = centre_tz()
-    formula_all = metrics.pooled_sl_formula(q.sl_formula for q in queues)
+    formula_sync = metrics.pooled_sl_formula(q.sl_formula for q in queues if q.is_synchronous)
     out = []
     for (at, queue_id), parts in groups.items():
         row = sum_rows(parts)
@@ -103,7 +125,10 @@ def interval_rows(
             channel=q.channel if q else None,
             team=q.team.name if q and q.team else None,
         )
-        row.update(kpis_of(row, q.sl_formula if q else formula_all))
+        if q is not None:
+            row.update(kpis_of(row, q.sl_formula))
+        else:
+            row.update(total_of(parts, by_id, formula_sync))
         out.append(row)
     out.sort(key=lambda r: (r["start"], r["queue"] or ""))
     return out

@@ -29,7 +29,17 @@ from django.utils import timezone
 
 from dashboard.core.bulk import insert_rows
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
-from dashboard.core.models import AgentState, AgentStateSpan, ClosedDay, Contact, Event, OpeningHours, Queue, Team
+from dashboard.core.models import (
+    SYNCHRONOUS_CHANNELS,
+    AgentState,
+    AgentStateSpan,
+    ClosedDay,
+    Contact,
+    Event,
+    OpeningHours,
+    Queue,
+    Team,
+)
 from dashboard.core.periods import INTERVAL_S, ceil_interval, centre_tz, floor_interval
 from dashboard.core.sql import Dialect, pg_tune, sqlite_functions
 from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS, IntervalWatermark, QueueInterval, TeamInterval
@@ -45,6 +55,15 @@ FIRST_RUN_REACH = timedelta(days=35)  # how far back the very first run aggregat
 
 
 # --- SQL ------------------------------------------------------------------------------------------
+
+
+def _answer_threshold_sql(queue: str) -> str:
+    """``metrics.answer_threshold_s`` of the queue row ``queue``, as SQL (``Queue.answer_threshold_s``)."""
+    sync = ", ".join(f"'{c}'" for c in sorted(SYNCHRONOUS_CHANNELS))
+    return (
+        f"CASE WHEN {queue}.channel NOT IN ({sync}) AND {queue}.response_target_s > 0"
+        f" THEN {queue}.response_target_s ELSE {queue}.sl_threshold_s END"
+    )
 
 
 def _queue_sql(d: Dialect) -> str:
@@ -87,7 +106,7 @@ x AS (
     c.callback_promised_by AS promised, c.callback_completed_at AS completed,
     CASE WHEN c.answered_at IS NOT NULL THEN {wait_answered} END AS wa,
     CASE WHEN c.answered_at IS NULL AND c.abandoned_at IS NOT NULL THEN {wait_abandoned} END AS wb,
-    qq.sl_threshold_s AS th, qq.short_abandon_threshold_s AS sh,
+    {_answer_threshold_sql("qq")} AS th, qq.short_abandon_threshold_s AS sh,
     CASE WHEN c.seq = 0 AND c.customer_ref <> '' AND EXISTS (
       SELECT 1 FROM dashboard_contact p WHERE {d.same_customer_within("p", "c", earlier=True)}
     ) THEN 1 ELSE 0 END AS rep

@@ -22,7 +22,16 @@ class LiveView(APIView):
             "Current contacts waiting and longest wait, agents by state, and the counters and KPIs of today "
             "(since local midnight) and of the last 30 minutes, each computed by the metrics module. "
             "Supervisors see their teams' queues and teams only; managers, WFM and admins see everything, "
-            "including the channel and centre totals (`channels`, `all`)."
+            "including the channel and centre totals (`channels`, `all`). A total (a team, a channel, `all`) never "
+            "mixes waiting times of different kinds: its `waiting`, `longest_wait_s` and the `service_level` "
+            "and `asa_s` of `today` and `last_30m` are those of its synchronous queues only (voice, chat, video, "
+            "counter; null when it has none, `synchronous: false`). Its asynchronous queues (e-mail, WhatsApp, "
+            "social, letter, callback) are its `async` block: `queues`, `backlog` (items waiting), `oldest_at` "
+            "and `oldest_s` (the oldest item), `offered`, `answered`, `handled` today, `answered_within_target` "
+            "and `response_attainment` (percent answered within their queue's response target today) and "
+            "`status` (the worst of its queues' oldest item against their response target). Counts (`offered`, "
+            "`answered`, `abandoned`, `handled`) are summed over both kinds, with `today.by_kind` splitting "
+            "them; `aht_s` and `abandon_rate` are over all queues. A queue's own figures are its own."
         ),
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The snapshot."), 403: ErrorSerializer},
         tags=["live"],

@@ -43,6 +43,7 @@ TILE_TODAY = (
     "abandon_rate",
 )  # fmt: skip
 TILE_WINDOW = ("offered", "answered", "abandoned", "service_level", "asa_s", "abandon_rate")
+TILE_ASYNC = ("queues", "backlog", "oldest_at", "answered", "response_attainment", "status")
 TILE_KEYS = (
     "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
     "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
@@ -63,6 +64,10 @@ def tile(scope: dict) -> dict:
     out["agents"] = {k: v for k, v in scope["agents"].items() if k != "logged_out"}
     out["today"] = {k: scope["today"][k] for k in TILE_TODAY}
     out["last_30m"] = {k: scope["last_30m"][k] for k in TILE_WINDOW}
+    # A total's asynchronous queues, as their own block (only where it has any: most tiles have none).
+    block = scope.get("async")
+    if block and block["queues"]:
+        out["async"] = {k: block[k] for k in TILE_ASYNC}
     return out
 
 

@@ -25,7 +25,8 @@ class QueueRule:
 
     @classmethod
     def of(cls, queue: Queue) -> QueueRule:
-        return cls(queue.id, queue.sl_threshold_s, queue.short_abandon_threshold_s)
+        # An asynchronous queue's contacts count against its response target (metrics.answer_threshold_s).
+        return cls(queue.id, queue.answer_threshold_s, queue.short_abandon_threshold_s)
 
 
 def visit_counts(visit, rule: QueueRule) -> Counts:

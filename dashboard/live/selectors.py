@@ -223,18 +223,25 @@ def _thresholds(rows: dict[str, KPI]) -> dict[str, dict]:
     }
 
 
-def _scope(name, counts_today, counts_window, waiting, callbacks, agent_states, formula, now) -> dict:
+def _total_period(kinds: metrics.KindCounts, formula: str) -> dict:
+    """A total's period: counts of all its queues, service level and ASA of its synchronous ones."""
+    kpi = metrics.total_kpis(kinds, formula=formula)
+    return {**kinds.all.as_dict(), **{k: _round(v) for k, v in kpi.items()}, "by_kind": metrics.kind_split(kinds)}
+
+
+def _scope(name, today, window, waiting, callbacks, agent_states, now, *, waits: bool = True) -> dict:
     count, oldest = waiting
     return {
         "name": name,
         "waiting": count,
         "oldest_offered_at": oldest.isoformat() if oldest else None,
-        "longest_wait_s": _round(metrics.longest_wait_s(oldest, now)),
+        # None: a total without a synchronous queue has no one waiting on the line to time.
+        "longest_wait_s": _round(metrics.longest_wait_s(oldest, now)) if waits else None,
         "callbacks_due": callbacks[0],
         "callbacks_overdue": callbacks[1],
         "agents": _agent_counts(agent_states),
-        "today": _period(counts_today, formula),
-        "last_30m": _period(counts_window, formula),
+        "today": today,
+        "last_30m": window,
     }
 
 
@@ -259,17 +266,20 @@ def _merge_waiting(items: list[tuple[int, datetime | None]]) -> tuple[int, datet
 
 
 def _interval_rows(inputs: LiveInputs, periods: Periods, qs: list[Queue], formula: str) -> list[dict]:
+    """Today's quarter-hours of a scope: counts of all its queues, the service level of its synchronous
+    ones (a single queue: its own)."""
     tz = centre_tz()
     rows = []
     for quarter in periods.quarters:
-        counts = sum((inputs.quarters[q.id][quarter] for q in qs), Counts())
+        kinds = metrics.KindCounts.of((q.is_synchronous or len(qs) == 1, inputs.quarters[q.id][quarter]) for q in qs)
+        counts = kinds.all
         rows.append(
             {
                 "start": datetime.fromtimestamp(quarter * 900, tz=tz).isoformat(),
                 "offered": counts.offered,
                 "answered": counts.answered,
                 "abandoned": counts.abandoned,
-                "service_level": _round(metrics.kpis(counts, formula=formula)["service_level"]),
+                "service_level": _round(metrics.total_kpis(kinds, formula=formula)["service_level"]),
             }
         )
     return rows
@@ -289,37 +299,70 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
     def agent_states(members):
         return [inputs.agents.get(a.id) for a in members]
 
-    def aggregate(name, qs, members):
-        formula = metrics.pooled_sl_formula(q.sl_formula for q in qs)
-        # Callers waiting on the line and an e-mail backlog are different things: where a scope has
-        # both, "waiting" and "longest wait" are the synchronous queues' and the backlog is apart.
-        synchronous = any(q.is_synchronous for q in qs)
-        sync = [q for q in qs if q.is_synchronous] if synchronous else qs
-        backlog = [q for q in qs if not q.is_synchronous] if synchronous else []
+    def callbacks_of(qs):
+        return tuple(map(sum, zip(*[inputs.callbacks[q.id] for q in qs], strict=True))) if qs else (0, 0)
+
+    def queue_scope(q: Queue) -> dict:
+        """One queue, judged on its own figures whatever its kind."""
         scope = _scope(
-            name,
-            sum((inputs.today[q.id] for q in qs), Counts()),
-            sum((inputs.window[q.id] for q in qs), Counts()),
-            _merge_waiting([inputs.waiting[q.id] for q in sync]),
-            tuple(map(sum, zip(*[inputs.callbacks[q.id] for q in qs], strict=True))) if qs else (0, 0),
-            agent_states(members),
-            formula,
+            q.name,
+            _period(inputs.today[q.id], q.sl_formula),
+            _period(inputs.window[q.id], q.sl_formula),
+            inputs.waiting[q.id],
+            callbacks_of([q]),
+            agent_states(skilled[q.id]),
             now,
         )
+        if inputs.quarters is not None:
+            scope["intervals"] = _interval_rows(inputs, periods, [q], q.sl_formula)
+        return scope
+
+    def aggregate(name, qs, members):
+        """A total of queues (team, channel, centre), kinds kept apart (``metrics.total_kpis``): waiting,
+        longest wait, service level and ASA are its synchronous queues'; its asynchronous queues are the
+        ``async`` block (backlog, oldest item, response-time attainment); counts are summed."""
+        sync = [q for q in qs if q.is_synchronous]
+        asyn = [q for q in qs if not q.is_synchronous]
+        formula = metrics.pooled_sl_formula(q.sl_formula for q in sync)
+        today = metrics.KindCounts.of((q.is_synchronous, inputs.today[q.id]) for q in qs)
+        window = metrics.KindCounts.of((q.is_synchronous, inputs.window[q.id]) for q in qs)
+        scope = _scope(
+            name,
+            _total_period(today, formula),
+            _total_period(window, formula),
+            _merge_waiting([inputs.waiting[q.id] for q in sync]),
+            callbacks_of(qs),
+            agent_states(members),
+            now,
+            waits=bool(sync),
+        )
         scope["queue_ids"] = [q.id for q in qs]
-        backlog_count, backlog_oldest = _merge_waiting([inputs.waiting[q.id] for q in backlog])
+        backlog_count, backlog_oldest = _merge_waiting([inputs.waiting[q.id] for q in asyn])
         scope["backlog"] = backlog_count
         scope["oldest_backlog_at"] = backlog_oldest.isoformat() if backlog_oldest else None
-        scope["synchronous"] = synchronous
+        scope["synchronous"] = bool(sync)
+        block = metrics.async_block(
+            today.asynchronous,
+            queues=len(asyn),
+            backlog=backlog_count,
+            oldest_age_s=metrics.longest_wait_s(backlog_oldest, now) if backlog_oldest else None,
+        )
+        block["oldest_s"] = _round(block["oldest_s"])
+        block["response_attainment"] = _round(block["response_attainment"])
+        block["oldest_at"] = scope["oldest_backlog_at"]
+        # As bad as its worst queue: each oldest item against its own queue's response target.
+        block["status"] = metrics.worst_status(
+            metrics.response_status(metrics.longest_wait_s(inputs.waiting[q.id][1], now), q.response_target_s)
+            for q in asyn
+        )
+        scope["async"] = block
         if inputs.quarters is not None:
             scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
         return scope
 
     out_queues = []
     for q in visible_queues:
-        scope = aggregate(q.name, [q], skilled[q.id])
-        for key in ("queue_ids", "backlog", "oldest_backlog_at"):
-            del scope[key]
+        scope = queue_scope(q)
         oldest_age = scope["longest_wait_s"]
         scope.update(
             id=q.id,
@@ -349,7 +392,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         members = [a for a in agents if a.team_id == t.id]
         scope = aggregate(t.name, [q for q in queues if q.team_id == t.id], members)
         scope.update(id=t.id, line=t.line)
-        rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id)
+        rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id, scope["synchronous"])
         values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
         scope["thresholds"] = _thresholds(rows)

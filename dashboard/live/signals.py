@@ -30,7 +30,8 @@ from dashboard.live.services import live_rebuild
 User = get_user_model()
 
 log = logging.getLogger(__name__)
-COUNTING_FIELDS = ("sl_threshold_s", "short_abandon_threshold_s")
+# What the counters depend on (rules.QueueRule): a change recounts the live state.
+COUNTING_FIELDS = ("sl_threshold_s", "short_abandon_threshold_s", "response_target_s", "channel")
 
 
 def _notify() -> None:

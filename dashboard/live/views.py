@@ -79,6 +79,9 @@ def _labels() -> dict:
         "whole_centre": _("Whole centre"),
         "warning": _("warning"),
         "critical": _("critical"),
+        "total": _("Total"),
+        "async_block": _("Asynchronous (e-mail, WhatsApp, social, letter)"),
+        "response_attainment": _("Answered within response target"),
     }
 
 

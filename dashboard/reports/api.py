@@ -36,9 +36,58 @@ class ReportRowSerializer(serializers.Serializer):
     asa_s = serializers.FloatField(allow_null=True, help_text="Average speed of answer, seconds.")
     aht_s = serializers.FloatField(allow_null=True, help_text="Average handle time, seconds.")
     abandon_rate = serializers.FloatField(allow_null=True, help_text="Percent of offered.")
-    max_wait_s = serializers.FloatField(help_text="Longest wait of an answered contact, seconds.")
+    max_wait_s = serializers.FloatField(
+        allow_null=True,
+        help_text="Longest wait of an answered contact, seconds (total row: of its synchronous queues, null "
+        "without one).",
+    )
     transferred_out = serializers.IntegerField(help_text="Left the queue by a transfer to another queue.")
     repeat_contacts = serializers.IntegerField(help_text="Same customer again within 7 days.")
+
+
+class AsyncBlockSerializer(serializers.Serializer):
+    queues = serializers.IntegerField(help_text="Asynchronous queues (e-mail, WhatsApp, social, letter, callback).")
+    offered = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    handled = serializers.IntegerField()
+    answered_within_target = serializers.IntegerField(help_text="Answered within their queue's response target.")
+    response_attainment = serializers.FloatField(
+        allow_null=True, help_text="Percent: answered within the response target ÷ answered; null: none answered."
+    )
+
+
+class KindCountsSerializer(serializers.Serializer):
+    queues = serializers.IntegerField()
+    offered = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    abandoned = serializers.IntegerField()
+    handled = serializers.IntegerField()
+
+
+class ByKindSerializer(serializers.Serializer):
+    synchronous = KindCountsSerializer()
+    asynchronous = KindCountsSerializer()
+
+
+class ReportTotalSerializer(ReportRowSerializer):
+    service_level = serializers.FloatField(
+        allow_null=True,
+        help_text="Percent, over the synchronous queues only (voice, chat, video, counter), by their common "
+        "formula (the default when they differ); null when the scope has none.",
+    )
+    asa_s = serializers.FloatField(
+        allow_null=True, help_text="Average speed of answer of the synchronous queues only, seconds; null without one."
+    )
+    aht_s = serializers.FloatField(allow_null=True, help_text="Average handle time of all queues, seconds.")
+    abandon_rate = serializers.FloatField(allow_null=True, help_text="Percent of offered, all queues.")
+    async_ = AsyncBlockSerializer(help_text="The asynchronous queues' own figures (never mixed into the waits above).")
+    by_kind = ByKindSerializer(help_text="The counts split by kind of queue.")
+
+    def get_fields(self):
+        # ``async`` is a Python keyword: the field is declared as ``async_`` and named ``async``.
+        fields = super().get_fields()
+        fields["async"] = fields.pop("async_")
+        return fields
 
 
 class ReportSerializer(serializers.Serializer):
@@ -54,7 +103,10 @@ class ReportSerializer(serializers.Serializer):
     final = serializers.BooleanField(help_text="True once the 7 days after the period have passed.")
     filters = serializers.DictField()
     rows = ReportRowSerializer(many=True)
-    total = ReportRowSerializer(help_text="Computed from the summed counts, never averaged percentages.")
+    total = ReportTotalSerializer(
+        help_text="Computed from the summed counts, never averaged percentages; waits (service level, ASA, "
+        "longest wait) of the synchronous queues only, the asynchronous queues in `async`."
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):
@@ -76,7 +128,9 @@ FILTERS = [
 ROW_DOC = (
     "One row per queue (every queue configured when the report was built, zeros included) and a total row, "
     f"with {', '.join(API_FIELDS)}. A contact counts in the period it was offered to the queue. Totals are "
-    "computed from summed counts with the queues' common service-level formula (the default when they differ)."
+    "computed from summed counts; the total's service level, ASA and longest wait are its synchronous queues' "
+    "only (their common service-level formula, the default when they differ), its asynchronous queues' "
+    "response-time attainment is in `total.async`."
 )
 
 

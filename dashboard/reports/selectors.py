@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboard.core import metrics
 from dashboard.core.errors import FieldError
-from dashboard.core.models import KPI, Channel, Queue, Team
+from dashboard.core.metrics import Counts, KindCounts
+from dashboard.core.models import KPI, SYNCHRONOUS_CHANNELS, Channel, Queue, Team
 from dashboard.core.periods import check_day, iso_week_label, local_date, parse_iso_week, week_monday
 from dashboard.ingest.public import ACKNOWLEDGEMENT, ANONYMOUS_BANK_TEAM
 from dashboard.intervals.public import QUEUE_INTERVAL_COUNTS, kpis_of
@@ -23,6 +24,8 @@ from dashboard.reports.models import Report, ReportKind
 
 TOP_REASONS = 10
 TOP_REPEATS = 15
+# A total's asynchronous block in a report (metrics.async_block, without the live backlog).
+ASYNC_FIELDS = ("queues", "offered", "answered", "handled", "answered_within_target", "response_attainment")
 API_FIELDS = (
     "offered",
     "answered",
@@ -121,9 +124,22 @@ def _sum(dicts, keys) -> dict:
     return out
 
 
+def is_synchronous(info: dict) -> bool:
+    """Whether a queue of a report's ``queue_info`` is synchronous (by its channel when built)."""
+    return info["channel"] in SYNCHRONOUS_CHANNELS
+
+
+def _counts_of(counts: dict) -> Counts:
+    return Counts(**{k: int(counts.get(k, 0)) for k in metrics.COUNT_FIELDS})
+
+
 def report_rows(*, data: dict, scope: ReportFilter) -> tuple[list[dict], dict]:
     """One row per queue of the scope (every queue configured when the report was built, zeros
-    included) and the total row, each with the counts and KPIs of the report API (and more)."""
+    included) and the total row, each with the counts and KPIs of the report API (and more).
+
+    The total keeps the kinds apart (``metrics.total_kpis``): its ``service_level``, ``asa_s`` and
+    ``max_wait_s`` are its synchronous queues' (None without one), its counts are summed, and its
+    asynchronous queues are the ``async`` block (``metrics.async_block``: response-time attainment)."""
     infos = {qid: info for qid, info in data["queue_info"].items() if scope.selects(info)}
     rows = []
     for qid, info in sorted(infos.items(), key=lambda kv: kv[1]["name"]):
@@ -133,12 +149,27 @@ def report_rows(*, data: dict, scope: ReportFilter) -> tuple[list[dict], dict]:
         row.update(_counts_row(counts, info["sl_formula"]))
         rows.append(row)
     keys = QUEUE_INTERVAL_COUNTS
-    total_counts = _sum([data["queues"][q]["counts"] for q in infos if q in data["queues"]], keys)
+    held = [q for q in infos if q in data["queues"]]
+    total_counts = _sum([data["queues"][q]["counts"] for q in held], keys)
+    sync = [q for q in infos if is_synchronous(infos[q])]
     total_counts["max_wait_answered_ms"] = max(
-        [data["queues"][q]["counts"]["max_wait_answered_ms"] for q in infos if q in data["queues"]] or [0]
+        [data["queues"][q]["counts"]["max_wait_answered_ms"] for q in held if q in sync] or [0]
     )
+    kinds = KindCounts.of(
+        (is_synchronous(info), _counts_of(data["queues"][q]["counts"]) if q in data["queues"] else Counts())
+        for q, info in infos.items()
+    )
+    formula = metrics.pooled_sl_formula(infos[q]["sl_formula"] for q in sync)
     total = {"queue": None, "channel": None, "team": None}
-    total.update(_counts_row(total_counts, metrics.pooled_sl_formula(i["sl_formula"] for i in infos.values())))
+    total.update(_counts_row(total_counts, formula))
+    total.update({k: _round(v) for k, v in metrics.total_kpis(kinds, formula=formula).items()})
+    total["max_wait_s"] = _round(total_counts["max_wait_answered_ms"] / 1000) if sync else None
+    block = metrics.async_block(kinds.asynchronous, queues=kinds.asynchronous_queues)
+    # A report is a past period: no backlog or oldest item to show, only what was answered and how fast.
+    total["async"] = {k: block[k] for k in ASYNC_FIELDS}
+    total["async"]["response_attainment"] = _round(block["response_attainment"])
+    total["response_attainment"] = total["async"]["response_attainment"]
+    total["by_kind"] = metrics.kind_split(kinds)
     return rows, total
 
 
@@ -155,7 +186,7 @@ def _targets(infos: list[dict]) -> dict[str, KPI | float]:
     for k in kpis:
         if k.queue_id is not None and k.queue_id in queue_ids:
             chosen[k.code] = k
-    sl_targets = {i["sl_target_pct"] for i in infos}
+    sl_targets = {i["sl_target_pct"] for i in infos if is_synchronous(i)}  # the SL is theirs only
     if KPI.Code.SERVICE_LEVEL not in chosen and len(sl_targets) == 1:
         chosen[KPI.Code.SERVICE_LEVEL] = sl_targets.pop()
     return chosen
@@ -170,6 +201,7 @@ KPI_TABLE = [
     ("aht_s", _("Average handle time"), "s", KPI.Code.AHT, False),
     ("abandon_rate", _("Abandon rate"), "%", KPI.Code.ABANDON_RATE, False),
     ("max_wait_s", _("Longest wait (answered)"), "s", KPI.Code.LONGEST_WAIT, False),
+    ("response_attainment", _("Asynchronous: answered within response target"), "%", None, True),
     ("transfer_rate", _("Transfer rate"), "%", None, False),
     ("repeat_rate", _("Repeat contacts"), "%", None, False),
     ("fcr", _("First-contact resolution"), "%", None, True),
@@ -183,6 +215,7 @@ def _summary(data: dict, scope: ReportFilter) -> dict:
     infos = [i for i in data["queue_info"].values() if scope.selects(i)]
     qids = [q for q, i in data["queue_info"].items() if scope.selects(i)]
     parts = [data["queues"][q] for q in qids if q in data["queues"]]
+    part_infos = [data["queue_info"][q] for q in qids if q in data["queues"]]
     _, total = report_rows(data=data, scope=scope)
     facts = _sum(parts, ("identified", "fcr_answered", "fcr_resolved", "agent_transfers"))
     total.update(facts)
@@ -203,7 +236,7 @@ def _summary(data: dict, scope: ReportFilter) -> dict:
     total["outside_hours_share"] = _round(
         metrics.outside_hours_share(offered_outside_hours=total["offered_outside_hours"], offered=total["offered"])
     )
-    return {"infos": infos, "qids": qids, "parts": parts, "total": total}
+    return {"infos": infos, "qids": qids, "parts": parts, "part_infos": part_infos, "total": total}
 
 
 def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
@@ -234,25 +267,29 @@ def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
 def _chart(data: dict, summary: dict) -> dict:
     labels = data["slot_labels"]
     sums = [[0] * len(SLOT_FIELDS) for _ in labels]
-    for part in summary["parts"]:
+    sync_sums = [[0] * len(SLOT_FIELDS) for _ in labels]  # the service level is the synchronous queues'
+    for part, info in zip(summary["parts"], summary["part_infos"], strict=True):
+        synchronous = is_synchronous(info)
         for i, slot in enumerate(part["slots"]):
             for j, v in enumerate(slot):
                 sums[i][j] += v
-    formula = metrics.pooled_sl_formula(i["sl_formula"] for i in summary["infos"])
+                if synchronous:
+                    sync_sums[i][j] += v
+    formula = metrics.pooled_sl_formula(i["sl_formula"] for i in summary["infos"] if is_synchronous(i))
     idx = {f: i for i, f in enumerate(SLOT_FIELDS)}
     chart = {"labels": labels, "offered": [], "answered": [], "service_level": [], "abandon_rate": []}
-    for s in sums:
+    for s, ss in zip(sums, sync_sums, strict=True):
         chart["offered"].append(s[idx["offered"]])
         chart["answered"].append(s[idx["answered"]])
         chart["service_level"].append(
             _round(
                 metrics.service_level(
                     formula=formula,
-                    answered_within_threshold=s[idx["answered_within_threshold"]],
-                    answered=s[idx["answered"]],
-                    abandoned=s[idx["abandoned"]],
-                    short_abandoned=s[idx["short_abandoned"]],
-                    offered=s[idx["offered"]],
+                    answered_within_threshold=ss[idx["answered_within_threshold"]],
+                    answered=ss[idx["answered"]],
+                    abandoned=ss[idx["abandoned"]],
+                    short_abandoned=ss[idx["short_abandoned"]],
+                    offered=ss[idx["offered"]],
                 )
             )
         )
@@ -389,6 +426,10 @@ def report_api(*, kind: str, first_day: date, scope: ReportFilter, now: datetime
             **{f: row[f] for f in API_FIELDS},
         }
 
+    out_total = pick(total)
+    out_total["async"] = total["async"]
+    out_total["by_kind"] = total["by_kind"]
+
     return {
         "kind": kind,
         "period": data["label"],
@@ -402,7 +443,7 @@ def report_api(*, kind: str, first_day: date, scope: ReportFilter, now: datetime
         "final": data["final"],
         "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
         "rows": [pick(r) for r in rows],
-        "total": pick(total),
+        "total": out_total,
     }
 
 

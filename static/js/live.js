@@ -207,7 +207,11 @@
     node.appendChild(title);
     var grid = el("div", {class: "kpis"});
     var wait = el("div", {class: "kpi tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
-    if (t.synchronous === false) {
+    // A total (team, channel, centre) with no synchronous queue has no waits on the line to show: its
+    // asynchronous queues are in its ``async`` block below (dashboard.core.metrics.total_kpis).
+    if (t.synchronous === false && t.async) {
+      // nothing: the async block carries the figures
+    } else if (t.synchronous === false) {
       grid.appendChild(kpiCell(LABELS.backlog, text(t.waiting), s.waiting));
       wait.dataset.target = t.response_target_s || "";
       waitStatus(wait, t, "response_target");
@@ -230,14 +234,8 @@
     grid.appendChild(kpiCell(LABELS.aht, duration(today.aht_s), s.aht));
     grid.appendChild(kpiCell(LABELS.offered, text(today.offered), null, LABELS.today));
     grid.appendChild(kpiCell(LABELS.answered, text(today.answered), null, LABELS.today));
-    if (t.backlog) {
-      grid.appendChild(kpiCell(LABELS.backlog, text(t.backlog), null));
-      var oldest = el("div", {class: "kpi tick", "data-since": t.oldest_backlog_at || ""});
-      oldest.appendChild(el("div", {class: "kpi-value"}));
-      oldest.appendChild(el("div", {class: "kpi-label", text: LABELS.oldest_item}));
-      grid.appendChild(oldest);
-    }
     node.appendChild(grid);
+    if (t.async) node.appendChild(asyncBlock(t.async));
     var agents = el("div", {class: "agents"}, [
       el("span", {class: "state available", text: LABELS.available + " " + a.available}),
       el("span", {class: "state on_contact", text: LABELS.on_contact + " " + a.on_contact}),
@@ -250,6 +248,24 @@
         text: LABELS.callbacks_due + " " + t.callbacks_due + " · " + LABELS.callbacks_overdue + " " + t.callbacks_overdue}));
     }
     return node;
+  }
+
+  // A total's asynchronous queues, apart from its waits on the line: backlog, oldest item (ticking),
+  // share answered within the response target today. All computed on the server.
+  function asyncBlock(b) {
+    var oldest = el("div", {class: "kpi tick", "data-since": b.oldest_at || ""}, [
+      el("div", {class: "kpi-value"}),
+      el("div", {class: "kpi-label", text: LABELS.oldest_item}),
+    ]);
+    return el("section", {class: "async-block " + (b.status || "normal"), "data-kind": "async"}, [
+      el("h3", {text: LABELS.async_block + (b.status && b.status !== "normal" ? " · " + (LABELS[b.status] || b.status) : "")}),
+      el("div", {class: "kpis"}, [
+        kpiCell(LABELS.backlog, text(b.backlog), null),
+        oldest,
+        kpiCell(LABELS.response_attainment, text(b.response_attainment, 1) + (b.response_attainment === null ? "" : "%"), null, LABELS.today),
+        kpiCell(LABELS.answered, text(b.answered), null, LABELS.today),
+      ]),
+    ]);
   }
 
   // What a ticking wait cell needs for its colour: the server's status now and, when it changes as the
@@ -359,6 +375,45 @@
       sl.update();
     }
 
+    // The team's total under its queues: waits of its synchronous queues only, then its asynchronous
+    // queues' own row (dashboard.core.metrics.total_kpis, async_block).
+    function renderTotal(t) {
+      var foot = document.querySelector("#queues tfoot");
+      if (!foot || !t) return;
+      var rows = [];
+      if (t.synchronous !== false) {
+        var s = t.status || {};
+        var wait = el("td", {class: "tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
+        waitStatus(wait, t, "longest_wait");
+        rows.push(el("tr", {class: "total", "data-total": "synchronous"}, [
+          el("th", {text: LABELS.total}),
+          el("td", {class: s.waiting || "", text: text(t.waiting)}),
+          wait,
+          el("td", {class: s.service_level || "", text: text(t.today.service_level, 1)}),
+          el("td", {text: text(t.last_30m.service_level, 1)}),
+          el("td", {class: s.asa || "", text: text(t.today.asa_s, 0)}),
+          el("td", {class: s.aht || "", text: text(t.today.aht_s, 0)}),
+          el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}),
+          el("td", {text: text(t.today.offered)}),
+          el("td", {text: text(t.today.answered)}),
+          el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
+        ]));
+      }
+      var b = t.async;
+      if (b) {
+        rows.push(el("tr", {class: "total async-row " + (b.status || "normal"), "data-total": "async"}, [
+          el("th", {text: LABELS.async_block}),
+          el("td", {colSpan: 10}, [
+            el("span", {text: LABELS.backlog + " " + text(b.backlog) + " · " + LABELS.oldest_item + " "}),
+            el("span", {class: "tick", "data-since": b.oldest_at || ""}),
+            el("span", {text: " · " + LABELS.response_attainment + " " + text(b.response_attainment, 1) + (b.response_attainment === null ? "" : "%")
+              + " · " + LABELS.answered + " " + text(b.answered)}),
+          ]),
+        ]));
+      }
+      foot.replaceChildren.apply(foot, rows);
+    }
+
     var target = null, lastRows = null;
     function renderSnapshot(data) {
       var qbody = document.querySelector("#queues tbody");
@@ -382,6 +437,7 @@
           el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
         ]);
       }));
+      renderTotal(data.total);
       var abody = document.querySelector("#agents tbody");
       abody.replaceChildren.apply(abody, (data.agents || []).map(function (a) {
         var stateLabel = LABELS[a.state] || a.state;
