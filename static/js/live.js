@@ -126,6 +126,9 @@
   // seq never goes backwards for a scope and type (dashboard/live/broadcast.py): a lower or equal one
   // is a copy already shown; ``prev`` above the last seen means a message was lost.
   LiveSocket.prototype.receive = function (message) {
+    // The server's clock when this message left it (the consumer stamps every message), not the
+    // envelope's ts: the latest snapshot re-sent on connect may be minutes old.
+    if (typeof message.sent_at === "number") this.clockOffset = message.sent_at - Date.now() / 1000;
     if (message.type === "pong") { this.awaitingPong = false; return; }
     if (message.v !== 1) return;
     if (message.type === "heartbeat") {
@@ -143,7 +146,6 @@
     }
     this.lastSeq[key] = message.seq;
     this.lastMessageAt = this.lastHeardAt = Date.now();
-    this.clockOffset = message.ts - Date.now() / 1000;
     this.options.onMessage(message);
   };
 
