@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.core.context_processors.roles",
             ],
+            "libraries": {"kcc_formats": "dashboard.core.format_filters"},
         },
     },
 ]

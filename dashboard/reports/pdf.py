@@ -5,10 +5,13 @@ outside it are replaced by their nearest ASCII."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+from dashboard.core.formats import moment
 
 _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'", "“": '"',
                         "”": '"', "€": "EUR", "×": "x"})  # fmt: skip
@@ -124,7 +127,8 @@ def report_title(view: dict) -> tuple[str, str]:
         else _("provisional (first-contact resolution until %(date)s)") % {"date": view["fcr_window_ends"][:10]}
     )
     days = view["first_day"] if view["first_day"] == view["last_day"] else f"{view['first_day']} - {view['last_day']}"
-    subtitle = f"{days} ({view['time_zone']}), {_('built')} {built:%Y-%m-%d %H:%M} UTC, {status}"
+    # Built at: in the report's own time zone, like its days and the list of built reports (not UTC).
+    subtitle = f"{days} ({view['time_zone']}), {_('built')} {moment(built, ZoneInfo(view['time_zone']))}, {status}"
     return title, subtitle
 
 

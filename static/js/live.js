@@ -11,7 +11,7 @@
 
   function text(value, digits) { return F.fixed(value, digits, LABELS.empty || "—"); }
 
-  function duration(seconds) { return F.clock(seconds, LABELS.empty || "—"); }
+  function duration(seconds) { return F.duration(seconds, LABELS.empty || "—"); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);

@@ -1,0 +1,86 @@
+"""Times on the server's pages are in the centre's time zone with its name, and durations are written by
+``formats.duration`` with their units (issue 9, point 2): no raw UTC timestamp, no "Longest wait (s)
+55945", no age that reads as a time of day."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from dashboard.core.formats import duration, moment
+from dashboard.core.periods import centre_tz
+from dashboard.ingest.services import events_ingest
+from tests.factories import QueueFactory, SourceFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+WAITING_S = 15 * 3600 + 32 * 60 + 10  # an e-mail waiting since yesterday evening
+
+
+def client_for(role: str) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory(role=role))
+    return client
+
+
+def test_home_page_shows_local_time_and_formatted_durations():
+    QueueFactory(name="E-mail", channel="email", team=TeamFactory(name="Backoffice"))
+    at = datetime.now(UTC) - timedelta(seconds=WAITING_S)
+    event = {"id": "m1", "type": "contact.offered", "at": at.isoformat(), "contact_id": "m1", "queue": "E-mail",
+             "channel": "email"}  # fmt: skip
+    assert events_ingest(source=SourceFactory(name="mail"), events=[event]).accepted == 1
+
+    before = datetime.now(UTC)
+    html = client_for("manager").get("/").content.decode()
+    row = re.search(r"<td>E-mail</td>.*?</tr>", html, re.S).group(0)
+    assert "15 h 32 m" in row and str(WAITING_S) not in row
+    assert "Longest wait (s)" not in html
+
+    stamp = re.search(r"as of ([^.]+)\.", html).group(1)
+    assert not re.search(r"\dT\d", stamp) and "+00:00" not in stamp  # not the raw ISO timestamp
+    zone = before.astimezone(centre_tz()).tzname()
+    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d {zone}", stamp), stamp
+    shown = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=centre_tz())
+    assert abs((shown - before).total_seconds()) < 5  # local time, not UTC
+
+
+def test_report_header_and_list_of_built_reports_use_local_time_with_the_zone():
+    from dashboard.reports.services import report_build
+
+    QueueFactory(name="Algemeen")
+    day = datetime.now(centre_tz()).date() - timedelta(days=1)
+    built = report_build(kind="daily", first_day=day, email=False).built_at
+    expected = moment(built, centre_tz())
+    client = client_for("manager")
+    index = client.get("/reports/").content.decode()
+    assert f"<td>{expected}</td>" in index
+    page = client.get(f"/reports/daily/?date={day.isoformat()}").content.decode()
+    assert f"built {expected}," in page and " UTC" not in page.split("built", 1)[1].split("</p>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "context", "expected"),
+    [
+        ("{{ s|duration }}", {"s": 44_478}, duration(44_478)),
+        ("{{ s|duration }}", {"s": None}, "—"),
+        ("{{ v|with_unit:'s' }}", {"v": 20}, "0:20"),
+        ("{{ v|with_unit:'s' }}", {"v": 44_478.0}, "12 h 21 m"),
+        ("{{ v|with_unit:'%' }}", {"v": 82.5}, "82.5 %"),
+        ("{{ v|with_unit:'' }}", {"v": 462}, "462"),
+        ("{{ v|with_unit:'%' }}", {"v": None}, "—"),
+        ("{{ t|local_moment }}", {"t": "2026-12-01T08:31:05+00:00"}, "2026-12-01 09:31 CET"),
+        (
+            "{{ t|local_moment:'seconds' }}",
+            {"t": datetime(2026, 7, 1, 8, 31, 5, tzinfo=UTC)},
+            "2026-07-01 10:31:05 CEST",
+        ),
+        ("{{ t|local_moment }}", {"t": None}, "—"),
+    ],
+)
+def test_template_filters(filter_text, context, expected, settings):
+    from django.template import Context, Template
+
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    assert Template("{% load kcc_formats %}" + filter_text).render(Context(context)) == expected
