@@ -376,8 +376,8 @@
           wait,
           el("td", {class: s.service_level || "", text: t.synchronous === false ? "—" : text(t.today.service_level, 1)}),
           el("td", {text: t.synchronous === false ? "—" : text(t.last_30m.service_level, 1)}),
-          el("td", {class: s.asa || "", text: text(t.today.asa_s, 0)}),
-          el("td", {class: s.aht || "", text: text(t.today.aht_s, 0)}),
+          el("td", {class: s.asa || "", text: duration(t.today.asa_s)}),
+          el("td", {class: s.aht || "", text: duration(t.today.aht_s)}),
           el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
@@ -396,7 +396,7 @@
             el("span", {class: "tick", "data-since": a.contact_since || ""}),
           ] : [el("span", {text: "—"})]),
           el("td", {text: text(a.handled_today)}),
-          el("td", {text: text(a.aht_today_s, 0)}),
+          el("td", {text: duration(a.aht_today_s)}),
         ]);
       }));
       var list = document.getElementById("alerts");

@@ -10,7 +10,7 @@ from dashboard.ingest.sources import source_token_create
 from dashboard.live import broadcast
 from dashboard.live.models import Display
 from dashboard.live.scopes import parse_scope
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, login_page
 from tests.e2e.test_live_pages import ago, centre, kpi_text, post_events
 from tests.factories import QueueFactory
 
@@ -71,3 +71,52 @@ def test_a_wait_ticks_right_on_a_snapshot_sent_long_after_it_was_made(stack, bro
         assert abs(wait - truth) <= 2, f"the wait shows {wait} s, it is {truth:.1f} s"
         page.wait_for_timeout(1100)
     page.screenshot(path=str(ARTIFACTS / "wallboard-clock.png"))
+
+
+def test_long_ages_and_averages_read_as_durations_not_times_of_day(stack, browser):
+    """An e-mail waiting over an hour shows "1 h 05 m" (not 1:05:xx, which reads as a time of day) on
+    the wallboard and the supervisor view; the supervisor's ASA and AHT columns are durations too."""
+    team, queue = centre()
+    mail = QueueFactory(name="E-mail", team=team, channel="email", response_target_s=8 * 3600)
+    _source, token, _ = source_token_create(name="acd")
+    post_events(
+        stack.base,
+        token,
+        [
+            {"id": "1", "type": "agent.state", "at": ago(600), "agent": "ann", "state": "available"},
+            {
+                "id": "2",
+                "type": "contact.offered",
+                "at": ago(90),
+                "contact_id": "c1",
+                "queue": "Algemeen",
+                "channel": "voice",
+            },  # fmt: skip
+            {"id": "3", "type": "contact.answered", "at": ago(80), "contact_id": "c1", "agent": "ann"},
+            {
+                "id": "4",
+                "type": "contact.offered",
+                "at": ago(3900 + 20),
+                "contact_id": "m1",
+                "queue": "E-mail",
+                "channel": "email",
+            },  # fmt: skip
+        ],
+    )
+    page = login_page(
+        browser, stack.base, username="sup", role="supervisor", next_path="/supervisor/", teams=[team],
+        viewport={"width": 1600, "height": 1100},
+    )  # fmt: skip
+    page.wait_for_function(
+        "q => (document.querySelector(`#queues tr[data-queue='${q}'] td:nth-child(6)`) || {}).textContent === '0:10'",
+        arg=queue.id,
+    )
+    wait = page.locator(f"#queues tr[data-queue='{mail.id}'] td:nth-child(3)")
+    assert wait.inner_text() == "1 h 05 m"
+    assert "ASA (s)" not in page.locator("#queues thead").inner_text()
+
+    page.goto(f"{stack.base}/wallboard/?scope=team:{team.id}")
+    page.wait_for_selector(f"#tiles article[data-queue='{mail.id}']")
+    page.wait_for_timeout(1100)
+    assert kpi_text(page, mail.id, "Oldest item") == "1 h 05 m"
+    page.screenshot(path=str(ARTIFACTS / "wallboard-long-ages.png"))
