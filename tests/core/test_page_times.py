@@ -84,3 +84,45 @@ def test_template_filters(filter_text, context, expected, settings):
 
     settings.TIME_ZONE = "Europe/Amsterdam"
     assert Template("{% load kcc_formats %}" + filter_text).render(Context(context)) == expected
+
+
+def test_daily_report_writes_waits_and_averages_as_durations():
+    from datetime import date, time
+
+    from dashboard.intervals.services import intervals_update
+    from dashboard.reports.services import report_build
+    from tests.factories import AgentFactory
+
+    tz, day = centre_tz(), date(2026, 11, 24)
+
+    def at(hh, mm=0, ss=0) -> str:
+        return datetime.combine(day, time(hh, mm, ss), tz).isoformat()
+
+    team = TeamFactory(name="Klantenservice")
+    voice, mail = QueueFactory(name="Algemeen", team=team), QueueFactory(name="E-mail", team=team, channel="email")
+    AgentFactory(login_id="ann", team=team, skills=[voice, mail])
+    events = [
+        {
+            "id": "1",
+            "type": "contact.offered",
+            "at": at(10),
+            "contact_id": "c1",
+            "queue": "Algemeen",
+            "channel": "voice",
+        },
+        {"id": "2", "type": "contact.answered", "at": at(10, 0, 12), "contact_id": "c1", "agent": "ann"},
+        {"id": "3", "type": "contact.offered", "at": at(8), "contact_id": "m1", "queue": "E-mail", "channel": "email"},
+        {"id": "4", "type": "contact.answered", "at": at(20, 21, 18), "contact_id": "m1", "agent": "ann"},
+    ]
+    now = datetime.combine(day, time(23, 59), tz) + timedelta(hours=2)
+    assert events_ingest(source=SourceFactory(name="acd"), events=events, now=now).accepted == 4
+    intervals_update(now=now)
+    report_build(kind="daily", first_day=day, now=now, email=False)
+
+    html = client_for("manager").get(f"/reports/daily/?date={day.isoformat()}").content.decode()
+    rows = {name: re.search(rf"<tr><td>{name}</td>.*?</tr>", html, re.S).group(0) for name in ("Algemeen", "E-mail")}
+    cells = {name: re.findall(r"<td[^>]*>(.*?)</td>", row) for name, row in rows.items()}
+    asa, longest = 7, 10  # columns: queue, offered, answered, abandoned, short, within, SL, ASA, AHT, rate, longest
+    assert (cells["Algemeen"][asa], cells["Algemeen"][longest]) == ("0:12", "0:12")
+    assert (cells["E-mail"][asa], cells["E-mail"][longest]) == ("12 h 21 m", "12 h 21 m")
+    assert "ASA (s)" not in html and "Longest wait (s)" not in html
