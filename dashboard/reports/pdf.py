@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from dashboard.core.formats import moment
+from dashboard.core.formats import duration, moment
 
 _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'", "“": '"',
                         "”": '"', "€": "EUR", "×": "x"})  # fmt: skip
@@ -28,6 +28,12 @@ def _n(value, unit: str = "") -> str:
         return "-"
     shown = formats.number_format(value, decimal_pos=1 if isinstance(value, float) else None, use_l10n=True)
     return f"{shown}{' ' + unit if unit == 's' else unit}"
+
+
+def _figure(value, unit: str = "") -> str:
+    """A KPI's value, target or previous value: seconds as a duration (``0:20``, ``12 h 21 m``), as on
+    the report page; anything else as ``_n``."""
+    return duration(value, empty="-") if unit == "s" else _n(value, unit)
 
 
 class _Doc(FPDF):
@@ -142,7 +148,7 @@ def report_pdf(view: dict) -> bytes:
     doc.section(_("Key figures"))
     previous = view["previous_label"] or "-"
     rows = [
-        [k["label"], _n(k["value"], k["unit"]), _n(k["target"], k["unit"]), _n(k["previous"], k["unit"]),
+        [k["label"], _figure(k["value"], k["unit"]), _figure(k["target"], k["unit"]), _figure(k["previous"], k["unit"]),
          _n(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
         for k in view["kpis"]
     ]  # fmt: skip

@@ -86,12 +86,21 @@ def test_template_filters(filter_text, context, expected, settings):
     assert Template("{% load kcc_formats %}" + filter_text).render(Context(context)) == expected
 
 
-def test_daily_report_writes_waits_and_averages_as_durations():
+def test_daily_report_writes_waits_and_averages_as_durations(settings):
+    import io
     from datetime import date, time
 
+    from django.core import mail
+    from pypdf import PdfReader
+
     from dashboard.intervals.services import intervals_update
+    from dashboard.reports.models import ReportSubscription
     from dashboard.reports.services import report_build
     from tests.factories import AgentFactory
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.LANGUAGE_CODE = "en"
+    ReportSubscription.objects.create(user=UserFactory(role="manager", email="m@example.org"), kind="daily")
 
     tz, day = centre_tz(), date(2026, 11, 24)
 
@@ -99,8 +108,8 @@ def test_daily_report_writes_waits_and_averages_as_durations():
         return datetime.combine(day, time(hh, mm, ss), tz).isoformat()
 
     team = TeamFactory(name="Klantenservice")
-    voice, mail = QueueFactory(name="Algemeen", team=team), QueueFactory(name="E-mail", team=team, channel="email")
-    AgentFactory(login_id="ann", team=team, skills=[voice, mail])
+    voice, email = QueueFactory(name="Algemeen", team=team), QueueFactory(name="E-mail", team=team, channel="email")
+    AgentFactory(login_id="ann", team=team, skills=[voice, email])
     events = [
         {
             "id": "1",
@@ -117,7 +126,7 @@ def test_daily_report_writes_waits_and_averages_as_durations():
     now = datetime.combine(day, time(23, 59), tz) + timedelta(hours=2)
     assert events_ingest(source=SourceFactory(name="acd"), events=events, now=now).accepted == 4
     intervals_update(now=now)
-    report_build(kind="daily", first_day=day, now=now, email=False)
+    report_build(kind="daily", first_day=day, now=now)
 
     html = client_for("manager").get(f"/reports/daily/?date={day.isoformat()}").content.decode()
     rows = {name: re.search(rf"<tr><td>{name}</td>.*?</tr>", html, re.S).group(0) for name in ("Algemeen", "E-mail")}
@@ -126,3 +135,11 @@ def test_daily_report_writes_waits_and_averages_as_durations():
     assert (cells["Algemeen"][asa], cells["Algemeen"][longest]) == ("0:12", "0:12")
     assert (cells["E-mail"][asa], cells["E-mail"][longest]) == ("12 h 21 m", "12 h 21 m")
     assert "ASA (s)" not in html and "Longest wait (s)" not in html
+
+    # The e-mail's summary and its PDF say the same, and the PDF's "built" is local with the zone.
+    (message,) = mail.outbox
+    assert "Longest wait (answered): 12 h 21 m" in message.body
+    assert "12 h 21 m" in message.alternatives[0][0]
+    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(message.attachments[0][1])).pages)
+    assert "built 2026-11-25 01:59 CET" in pdf and "UTC" not in pdf
+    assert "Longest wait (answered) 12 h 21 m" in pdf
