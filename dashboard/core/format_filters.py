@@ -1,6 +1,7 @@
 """Template filters for the server's pages, over the one formatting home (``dashboard.core.formats``):
 ``{% load kcc_formats %}`` (registered in ``TEMPLATES`` in ``kcc/settings.py``), then
-``{{ seconds|duration }}`` and ``{{ moment|local_moment }}`` (``|local_moment:"seconds"``)."""
+``{{ seconds|duration }}``, ``{{ value|with_unit:unit }}``, ``{{ delta|change:unit }}`` and
+``{{ moment|local_moment }}`` (``|local_moment:"seconds"``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,14 @@ def with_unit(value, unit: str) -> str:
     if unit == "s":
         return formats.duration(float(value))
     return f"{localize(value)} {unit}".strip()
+
+
+@register.filter
+def change(delta, unit: str) -> str:
+    """A KPI's difference with the previous period: seconds as a signed duration (``+15 h 37 m``,
+    ``-0:12``), anything else as the localised number with its sign (``+2.1``); "—" for none."""
+    if delta in (None, ""):
+        return formats.EMPTY
+    if unit == "s":
+        return formats.signed_duration(float(delta))
+    return ("+" if delta > 0 else "") + localize(delta)

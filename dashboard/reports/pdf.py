@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from dashboard.core.formats import duration, moment
+from dashboard.core.formats import duration, moment, signed_duration
 
 _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'", "“": '"',
                         "”": '"', "€": "EUR", "×": "x"})  # fmt: skip
@@ -34,6 +34,11 @@ def _figure(value, unit: str = "") -> str:
     """A KPI's value, target or previous value: seconds as a duration (``0:20``, ``12 h 21 m``), as on
     the report page; anything else as ``_n``."""
     return duration(value, empty="-") if unit == "s" else _n(value, unit)
+
+
+def _change(delta, unit: str = "") -> str:
+    """A KPI's difference: seconds as a signed duration (``+15 h 37 m``), as on the report page."""
+    return signed_duration(delta, empty="-") if unit == "s" else _n(delta, unit)
 
 
 class _Doc(FPDF):
@@ -149,7 +154,7 @@ def report_pdf(view: dict) -> bytes:
     previous = view["previous_label"] or "-"
     rows = [
         [k["label"], _figure(k["value"], k["unit"]), _figure(k["target"], k["unit"]), _figure(k["previous"], k["unit"]),
-         _n(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
+         _change(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
         for k in view["kpis"]
     ]  # fmt: skip
     doc.table([_("KPI"), _("Value"), _("Target"), f"{_('Previous')} ({previous})", _("Difference")], rows,

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from dashboard.core.formats import duration, moment
+from dashboard.core.formats import NBSP, duration, moment
 from dashboard.core.periods import centre_tz
 from dashboard.ingest.services import events_ingest
+from tests.core.test_formats import nb
 from tests.factories import QueueFactory, SourceFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_home_page_shows_local_time_and_formatted_durations():
     before = datetime.now(UTC)
     html = client_for("manager").get("/").content.decode()
     row = re.search(r"<td>E-mail</td>.*?</tr>", html, re.S).group(0)
-    assert "15 h 32 m" in row and str(WAITING_S) not in row
+    assert nb("15 h 32 m") in row and str(WAITING_S) not in row
     assert "Longest wait (s)" not in html
 
     stamp = re.search(r"as of ([^.]+)\.", html).group(1)
@@ -66,10 +67,16 @@ def test_report_header_and_list_of_built_reports_use_local_time_with_the_zone():
         ("{{ s|duration }}", {"s": 44_478}, duration(44_478)),
         ("{{ s|duration }}", {"s": None}, "—"),
         ("{{ v|with_unit:'s' }}", {"v": 20}, "0:20"),
-        ("{{ v|with_unit:'s' }}", {"v": 44_478.0}, "12 h 21 m"),
+        ("{{ v|with_unit:'s' }}", {"v": 44_478.0}, nb("12 h 21 m")),
         ("{{ v|with_unit:'%' }}", {"v": 82.5}, "82.5 %"),
         ("{{ v|with_unit:'' }}", {"v": 462}, "462"),
         ("{{ v|with_unit:'%' }}", {"v": None}, "—"),
+        ("{{ d|change:'s' }}", {"d": 56_264.6}, nb("+15 h 37 m")),
+        ("{{ d|change:'s' }}", {"d": -1076.1}, "-17:56"),
+        ("{{ d|change:'%' }}", {"d": 2.5}, "+2.5"),
+        ("{{ d|change:'%' }}", {"d": -2.5}, "-2.5"),
+        ("{{ d|change:'' }}", {"d": 0}, "0"),
+        ("{{ d|change:'s' }}", {"d": None}, "—"),
         ("{{ t|local_moment }}", {"t": "2026-12-01T08:31:05+00:00"}, "2026-12-01 09:31 CET"),
         (
             "{{ t|local_moment:'seconds' }}",
@@ -133,13 +140,26 @@ def test_daily_report_writes_waits_and_averages_as_durations(settings):
     cells = {name: re.findall(r"<td[^>]*>(.*?)</td>", row) for name, row in rows.items()}
     asa, longest = 7, 10  # columns: queue, offered, answered, abandoned, short, within, SL, ASA, AHT, rate, longest
     assert (cells["Algemeen"][asa], cells["Algemeen"][longest]) == ("0:12", "0:12")
-    assert (cells["E-mail"][asa], cells["E-mail"][longest]) == ("12 h 21 m", "12 h 21 m")
+    assert (cells["E-mail"][asa], cells["E-mail"][longest]) == (nb("12 h 21 m"), nb("12 h 21 m"))
     assert "ASA (s)" not in html and "Longest wait (s)" not in html
+    kpi = re.search(r"<tr><td>Longest wait \(answered\)</td>.*?</tr>", html, re.S).group(0)
+    value, target, previous, difference = re.findall(r"<td[^>]*>(.*?)</td>", kpi)[1:]
+    assert (value, previous) == (nb("12 h 21 m"), "0:00")
+    assert difference.startswith(nb("+12 h 21 m"))  # not "+44478.0"
 
     # The e-mail's summary and its PDF say the same, and the PDF's "built" is local with the zone.
     (message,) = mail.outbox
-    assert "Longest wait (answered): 12 h 21 m" in message.body
-    assert "12 h 21 m" in message.alternatives[0][0]
+    assert "Longest wait (answered): " + nb("12 h 21 m") in message.body
+    assert nb("12 h 21 m") in message.alternatives[0][0]
     pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(message.attachments[0][1])).pages)
     assert "built 2026-11-25 01:59 CET" in pdf and "UTC" not in pdf
-    assert "Longest wait (answered) 12 h 21 m" in pdf
+    assert "Longest wait (answered) 12 h 21 m" in pdf.replace(NBSP, " ")
+
+
+@pytest.mark.parametrize(("threshold_s", "shown"), [(20, "0:20"), (8 * 3600, nb("8 h 00 m"))])
+def test_staffing_page_writes_the_answer_threshold_as_a_duration(threshold_s, shown):
+    team = TeamFactory(name="Backoffice")
+    QueueFactory(name="E-mail", team=team, channel="email", sl_threshold_s=threshold_s)
+    html = client_for("wfm").get("/wfm/staffing/", {"day": "2026-11-24", "team": "Backoffice"}).content.decode()
+    assert f"within {shown} (" in html
+    assert f"within {threshold_s} s" not in html
