@@ -22,14 +22,24 @@ def test_load_demo_wakes_the_publisher_once_and_warns_once_without_redis(monkeyp
         calls.append(reason)
         raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
+    rechecks = []
+
+    def channel_layer_not_up_yet(groups):
+        rechecks.append(groups)
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
     monkeypatch.setattr(signals, "notify_changed", redis_not_up_yet)
+    monkeypatch.setattr(signals.broadcast, "recheck", channel_layer_not_up_yet)
     with caplog.at_level(logging.WARNING, logger="dashboard.live.signals"):
         call_command("load_demo", stdout=io.StringIO())
     warnings = [r for r in caplog.records if r.name == "dashboard.live.signals"]
-    assert len(calls) == 1
-    assert [r.getMessage() for r in warnings] == [
-        "could not wake the live publisher; it refreshes on its own within seconds"
+    assert len(calls) == 1 and len(rechecks) == 1  # one wake-up, one recheck of every new demo user
+    assert len(rechecks[0]) >= 5
+    assert [r.getMessage().split(" (")[0] for r in warnings] == [
+        "could not wake the live publisher; it refreshes on its own within seconds",
+        "could not ask live sockets to check their rights again",
     ]
+    assert not any(r.exc_info for r in warnings)  # a line each, no traceback
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,6 +69,31 @@ def test_every_transaction_that_changes_the_centre_still_wakes_the_publisher(mon
             pass
         TeamFactory(name="E")  # ... so this change registers its own
     assert calls == ["config"] * 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rights_changes_in_one_transaction_are_rechecked_together(monkeypatch):
+    from django.db import transaction
+
+    sent = []
+    monkeypatch.setattr(signals.broadcast, "recheck", sent.append)
+    team = TeamFactory(name="A")
+    first, second = UserFactory(username="u1"), UserFactory(username="u2")
+    sent.clear()
+    with transaction.atomic():
+        team.supervisors.add(first)
+        team.supervisors.add(second)
+        assert sent == []  # after commit
+    assert sent == [sorted([f"live.user.{first.pk}", f"live.user.{second.pk}"])]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                team.supervisors.remove(first)  # rolled back with its savepoint ...
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        team.supervisors.remove(second)  # ... this one is not
+    assert sent[1] == [f"live.user.{second.pk}"]
 
 
 @pytest.fixture
