@@ -1,6 +1,7 @@
 """Owns the live screens' groups and messages; nothing else calls ``group_send``.
 
-A message to a browser is an envelope ``{"type", "v", "seq", "ts", "scope", "data"}`` plus ``prev``:
+A message to a browser is an envelope ``{"type", "v", "seq", "ts", "scope", "data"}`` plus ``prev`` and
+``sent_at``:
 ``type`` is ``snapshot`` (the tiles of a scope), ``intervals`` (today's quarter-hours of a scope) or
 ``heartbeat`` (the publisher is alive; its ``seq`` is the scope's latest snapshot's). ``seq`` never goes
 backwards for a scope and type, not across a rebuild, a Redis flush or restart, or a publisher failover:
@@ -8,6 +9,11 @@ it is ``max(previous + 1, the clock in microseconds)``, so a counter Redis lost 
 number sent before. ``prev`` is the seq of the message before it: a client whose last seq is lower
 missed a message and asks for a fresh copy. The latest envelope of each is kept in Redis, for clients
 that subscribe or resync.
+
+Two times: ``ts`` is when the publisher computed the envelope (the age of its figures), ``sent_at`` the
+server's clock when the consumer wrote it to the socket (``stamp``). A page ties its ticking clock to
+``sent_at``: the latest envelope re-sent on connect may be minutes old, and a clock set from its ``ts``
+would make every ticking wait run behind by that age.
 
 Control messages go to a socket's own groups (its user, its login session, its wall screen):
 ``recheck`` (its rights may have changed: the consumer checks its scopes again) and ``close`` (its
@@ -109,6 +115,13 @@ def envelope(kind: str, scope_name: str, seq: int, data: dict, *, prev: int | No
     if prev is not None:
         body["prev"] = prev
     return json.dumps(body, separators=(",", ":"))
+
+
+def stamp(text: str, now: float | None = None) -> str:
+    """The envelope ``text`` with ``sent_at`` (the server's clock now, epoch seconds) put first, for the
+    page's clock. A splice, not a JSON round trip: it runs once per socket and message."""
+    sent_at = time.time() if now is None else now
+    return f'{{"sent_at":{sent_at:.3f},{text[1:]}' if text.startswith("{") else text
 
 
 def next_seqs(fields: list[str]) -> list[tuple[int, int]]:

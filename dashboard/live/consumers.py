@@ -3,7 +3,9 @@
 Protocol (JSON): the client connects to ``/ws/live/?scopes=team:3,queue:7`` (optionally ``&intervals=1``
 for today's quarter-hours, ``&display=<token>`` for a wall screen), or sends
 ``{"type": "subscribe", "scope": "team:3", "intervals": true}`` later; ``{"type": "resync"}`` asks for
-the latest envelope of every subscribed scope again (after a gap in ``seq`` or a reconnect).
+the latest envelope of every subscribed scope again (after a gap in ``seq`` or a reconnect). Every
+envelope leaves stamped with the server's clock at that moment (``sent_at``, ``broadcast.stamp``), and so
+does the ``pong`` to a ``ping``: the page's ticking clock follows it, not the envelope's ``ts``.
 Close codes: 4401 not authenticated, 4403 a scope this user or screen may not see, 4400 a malformed scope.
 No rules and no database access per message: permissions are settled on connect and subscribe, and
 again only when a control message says they may have changed: each socket joins its user's, its login
@@ -14,6 +16,7 @@ send ``recheck`` (teams, roles or the screen's token changed: 4403 when a scope 
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -70,7 +73,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def send_latest(self, scope: LiveScope, kind: str) -> None:
         text = await sync_to_async(broadcast.latest)(scope, kind)
         if text is not None:
-            await self.send(text_data=text)
+            await self.send(text_data=broadcast.stamp(text))
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # A binary frame, or text that is no JSON (or nests too deep to decode), is the client's mistake:
@@ -93,7 +96,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             for scope, what in sorted(self.subscriptions, key=lambda s: (s[0].name, s[1])):
                 await self.send_latest(scope, what)
         elif kind == "ping":
-            await self.send_json({"type": "pong"})
+            await self.send_json({"type": "pong", "sent_at": round(time.time(), 3)})
 
     async def join_control_groups(self, user, display) -> None:
         if display is not None:
@@ -115,7 +118,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def live_message(self, event):
-        await self.send(text_data=event["text"])
+        await self.send(text_data=broadcast.stamp(event["text"]))
 
     async def live_recheck(self, event):
         """The user's teams or roles, or the screen's token, changed: check every subscribed scope again."""

@@ -5,10 +5,13 @@ outside it are replaced by their nearest ASCII."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+from dashboard.core.formats import duration, moment, signed_duration
 
 _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'", "“": '"',
                         "”": '"', "€": "EUR", "×": "x"})  # fmt: skip
@@ -25,6 +28,17 @@ def _n(value, unit: str = "") -> str:
         return "-"
     shown = formats.number_format(value, decimal_pos=1 if isinstance(value, float) else None, use_l10n=True)
     return f"{shown}{' ' + unit if unit == 's' else unit}"
+
+
+def _figure(value, unit: str = "") -> str:
+    """A KPI's value, target or previous value: seconds as a duration (``0:20``, ``12 h 21 m``), as on
+    the report page; anything else as ``_n``."""
+    return duration(value, empty="-") if unit == "s" else _n(value, unit)
+
+
+def _change(delta, unit: str = "") -> str:
+    """A KPI's difference: seconds as a signed duration (``+15 h 37 m``), as on the report page."""
+    return signed_duration(delta, empty="-") if unit == "s" else _n(delta, unit)
 
 
 class _Doc(FPDF):
@@ -124,7 +138,8 @@ def report_title(view: dict) -> tuple[str, str]:
         else _("provisional (first-contact resolution until %(date)s)") % {"date": view["fcr_window_ends"][:10]}
     )
     days = view["first_day"] if view["first_day"] == view["last_day"] else f"{view['first_day']} - {view['last_day']}"
-    subtitle = f"{days} ({view['time_zone']}), {_('built')} {built:%Y-%m-%d %H:%M} UTC, {status}"
+    # Built at: in the report's own time zone, like its days and the list of built reports (not UTC).
+    subtitle = f"{days} ({view['time_zone']}), {_('built')} {moment(built, ZoneInfo(view['time_zone']))}, {status}"
     return title, subtitle
 
 
@@ -138,8 +153,8 @@ def report_pdf(view: dict) -> bytes:
     doc.section(_("Key figures"))
     previous = view["previous_label"] or "-"
     rows = [
-        [k["label"], _n(k["value"], k["unit"]), _n(k["target"], k["unit"]), _n(k["previous"], k["unit"]),
-         _n(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
+        [k["label"], _figure(k["value"], k["unit"]), _figure(k["target"], k["unit"]), _figure(k["previous"], k["unit"]),
+         _change(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
         for k in view["kpis"]
     ]  # fmt: skip
     doc.table([_("KPI"), _("Value"), _("Target"), f"{_('Previous')} ({previous})", _("Difference")], rows,

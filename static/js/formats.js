@@ -4,6 +4,7 @@
   "use strict";
 
   var EMPTY = "—";
+  var NBSP = "\u00a0";  // formats.NBSP: a duration never wraps
 
   function missing(value) {
     return value === null || value === undefined || (typeof value === "number" && isNaN(value));
@@ -25,10 +26,21 @@
     return (h ? h + ":" : "") + mm + ":" + ss;
   }
 
+  // formats.duration: clock below an hour; "15 h 05 m" from an hour, "2 d 03 h" from a day, with no-break
+  // spaces (never h:mm:ss, which reads as a time of day); whole units rounded down, never negative.
+  function duration(seconds, empty) {
+    if (missing(seconds)) return empty === undefined ? EMPTY : empty;
+    seconds = Math.max(0, Math.floor(seconds));
+    if (seconds < 3600) return clock(seconds);
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+    if (h < 24) return h + NBSP + "h" + NBSP + String(m).padStart(2, "0") + NBSP + "m";
+    return Math.floor(h / 24) + NBSP + "d" + NBSP + String(h % 24).padStart(2, "0") + NBSP + "h";
+  }
+
   // formats.percent: a fraction 0–1 as a percentage with one decimal.
   function percent(fraction, empty) {
     return missing(fraction) ? (empty === undefined ? EMPTY : empty) : fixed(100 * fraction, 1);
   }
 
-  window.KCCFormat = {fixed: fixed, clock: clock, percent: percent};
+  window.KCCFormat = {fixed: fixed, clock: clock, duration: duration, percent: percent};
 })();

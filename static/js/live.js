@@ -11,7 +11,7 @@
 
   function text(value, digits) { return F.fixed(value, digits, LABELS.empty || "—"); }
 
-  function duration(seconds) { return F.clock(seconds, LABELS.empty || "—"); }
+  function duration(seconds) { return F.duration(seconds, LABELS.empty || "—"); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -126,6 +126,9 @@
   // seq never goes backwards for a scope and type (dashboard/live/broadcast.py): a lower or equal one
   // is a copy already shown; ``prev`` above the last seen means a message was lost.
   LiveSocket.prototype.receive = function (message) {
+    // The server's clock when this message left it (the consumer stamps every message), not the
+    // envelope's ts: the latest snapshot re-sent on connect may be minutes old.
+    if (typeof message.sent_at === "number") this.clockOffset = message.sent_at - Date.now() / 1000;
     if (message.type === "pong") { this.awaitingPong = false; return; }
     if (message.v !== 1) return;
     if (message.type === "heartbeat") {
@@ -143,7 +146,6 @@
     }
     this.lastSeq[key] = message.seq;
     this.lastMessageAt = this.lastHeardAt = Date.now();
-    this.clockOffset = message.ts - Date.now() / 1000;
     this.options.onMessage(message);
   };
 
@@ -429,8 +431,8 @@
           wait,
           el("td", {class: s.service_level || "", text: t.synchronous === false ? "—" : text(t.today.service_level, 1)}),
           el("td", {text: t.synchronous === false ? "—" : text(t.last_30m.service_level, 1)}),
-          el("td", {class: s.asa || "", text: text(t.today.asa_s, 0)}),
-          el("td", {class: s.aht || "", text: text(t.today.aht_s, 0)}),
+          el("td", {class: s.asa || "", text: duration(t.today.asa_s)}),
+          el("td", {class: s.aht || "", text: duration(t.today.aht_s)}),
           el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
@@ -450,7 +452,7 @@
             el("span", {class: "tick", "data-since": a.contact_since || ""}),
           ] : [el("span", {text: "—"})]),
           el("td", {text: text(a.handled_today)}),
-          el("td", {text: text(a.aht_today_s, 0)}),
+          el("td", {text: duration(a.aht_today_s)}),
         ]);
       }));
       var list = document.getElementById("alerts");

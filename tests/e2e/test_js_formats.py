@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.core.formats import clock, fixed, percent
+from dashboard.core.formats import clock, duration, fixed, percent
 from dashboard.core.metrics import response_target_share
-from tests.core.test_formats import CLOCK_CASES, FIXED_CASES, PERCENT_CASES, SHARE_CASES
+from tests.core.test_formats import CLOCK_CASES, DURATION_CASES, FIXED_CASES, PERCENT_CASES, SHARE_CASES
 from tests.e2e.conftest import ROOT
 
 
@@ -31,6 +31,11 @@ def test_clock(js):
     assert got == [clock(s) for s, _ in CLOCK_CASES] == [e for _, e in CLOCK_CASES]
 
 
+def test_duration(js):
+    got = js("KCCFormat.duration", [[s] for s, _ in DURATION_CASES])
+    assert got == [duration(s) for s, _ in DURATION_CASES] == [e for _, e in DURATION_CASES]
+
+
 def test_fixed(js):
     got = js("KCCFormat.fixed", [[v, d] for v, d, _ in FIXED_CASES])
     assert got == [fixed(v, d) for v, d, _ in FIXED_CASES] == [e for _, _, e in FIXED_CASES]
@@ -49,8 +54,14 @@ def test_share_of_a_response_target(js):
 
 @pytest.mark.parametrize("empty", ["—", "n/a"])
 def test_the_page_chooses_the_placeholder(js, empty):
-    got = js("(e) => [KCCFormat.clock(null, e), KCCFormat.fixed(null, 1, e), KCCFormat.percent(null, e)]", [[empty]])
-    assert got == [[clock(None, empty=empty), fixed(None, 1, empty=empty), percent(None, empty=empty)]]
+    got = js(
+        "(e) => [KCCFormat.clock(null, e), KCCFormat.duration(null, e), KCCFormat.fixed(null, 1, e), "
+        "KCCFormat.percent(null, e)]",
+        [[empty]],
+    )
+    assert got == [
+        [clock(None, empty=empty), duration(None, empty=empty), fixed(None, 1, empty=empty), percent(None, empty=empty)]
+    ]
 
 
 def test_the_wait_status_steps_follow_the_server(js):

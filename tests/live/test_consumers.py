@@ -98,6 +98,7 @@ async def test_snapshot_on_subscribe_then_updates_then_resync(centre):
     assert await publisher.tick() > 0
     update = await communicator.receive_json_from(timeout=3)
     assert update["seq"] > first["seq"] and update["prev"] == first["seq"]
+    assert first["sent_at"] >= first["ts"] and update["sent_at"] >= update["ts"]  # stamped as they leave
     assert update["data"]["live_version"] >= result.live_version > first["data"]["live_version"]
     assert update["data"]["total"]["waiting"] == 1 and update["data"]["tiles"][0]["today"]["offered"] == 1
 
@@ -174,3 +175,40 @@ def test_envelope_shape():
 
     body = json.loads(envelope("snapshot", "all", 7, {"x": 1}))
     assert set(body) == {"type", "v", "seq", "ts", "scope", "data"} and body["seq"] == 7
+
+
+def test_stamp_puts_the_send_time_first_and_keeps_the_envelope():
+    from dashboard.live.broadcast import envelope, stamp
+
+    text = envelope("snapshot", "all", 7, {"x": 1}, prev=6)
+    body = json.loads(stamp(text, now=1_800_000_000.25))
+    assert body.pop("sent_at") == 1_800_000_000.25
+    assert body == json.loads(text)
+
+
+@pytest.mark.asyncio
+async def test_an_old_latest_snapshot_leaves_with_the_time_it_is_sent(centre):
+    """On connect and on resync the consumer re-sends the stored latest envelope: its ``ts`` stays the
+    time it was computed, ``sent_at`` is now, so that a page's clock does not run behind by its age."""
+    from dashboard.live import broadcast
+
+    await Publisher().tick()
+    key = broadcast.latest_key("all", "snapshot")
+    r = broadcast.keys.client()
+    aged = json.loads(r.get(key))
+    aged["ts"] -= 600  # computed ten minutes ago, nothing changed since
+    r.set(key, json.dumps(aged))
+
+    cookie = await database_sync(cookie_for, await database_sync(UserFactory, role="manager"))
+    communicator = await connect("/ws/live/?scopes=all", cookie)
+    now = datetime.now(UTC).timestamp()
+    first = await communicator.receive_json_from(timeout=3)
+    assert first["ts"] == aged["ts"] and first["seq"] == aged["seq"]
+    assert abs(first["sent_at"] - now) < 2
+    await communicator.send_json_to({"type": "resync"})
+    again = await communicator.receive_json_from(timeout=3)
+    assert again["ts"] == aged["ts"] and abs(again["sent_at"] - datetime.now(UTC).timestamp()) < 2
+    await communicator.send_json_to({"type": "ping"})
+    pong = await communicator.receive_json_from(timeout=3)
+    assert pong["type"] == "pong" and abs(pong["sent_at"] - datetime.now(UTC).timestamp()) < 2
+    await communicator.disconnect()

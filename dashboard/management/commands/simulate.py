@@ -4,6 +4,12 @@ The centre (queues, agents, skills, opening hours) is read from the database; wi
 the demo centre is loaded first. The simulator is deterministic, so a run with ``--backfill-days`` starts
 at a local midnight and regenerates exactly the events an earlier run from that midnight sent: the
 ingest skips those as duplicates and a restarted simulator picks up where the last one stopped.
+
+At 1× real time from now or after a backfill, the live phase runs at the wall clock: its first round
+generates the time the backfill took (its events carry the moments they happened), and from then on
+every event is sent within a tick of its time. (Running on from where the backfill stopped would keep the
+simulated clock behind the real one by the backfill's length for good: no waiting call would ever look
+younger than that on the wallboard.)
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from dashboard.simulator.engine import Simulator
 from dashboard.simulator.spec import centre_spec_from_db
 
 TICK_S = 0.5  # real-time mode: how often the simulated clock is advanced and its events sent
-PROGRESS_EVERY_S = 3.0
+PROGRESS_EVERY_S = 3.0  # while backfilling (it ends)
+LIVE_PROGRESS_EVERY_S = 60.0  # while running live (for ever: `make run`'s output stays readable)
 BACKFILL_STEP = timedelta(hours=1)  # simulated time generated per step while catching up
 
 
@@ -115,7 +122,8 @@ class Command(BaseCommand):
             return
         if self.sent:
             self._progress(simulated, force=True)
-        self._live(simulated, speed, options["duration"])
+        wall_clock = speed == 1 and (backfill or not options["start"])
+        self._live(simulated, speed, options["duration"], wall_clock=wall_clock)
 
     # -- phases -----------------------------------------------------------------------------------
 
@@ -135,8 +143,9 @@ class Command(BaseCommand):
             self._send(pending)
         return moment
 
-    def _live(self, simulated_start: datetime, speed: float, duration_s: float | None) -> None:
-        """Advance the simulated clock with the real one (times ``speed``) and send what happened."""
+    def _live(self, simulated_start: datetime, speed: float, duration_s: float | None, *, wall_clock: bool) -> None:
+        """Advance the simulated clock with the real one (times ``speed``) and send what happened; with
+        ``wall_clock`` the simulated clock is the wall clock (catching up at once where it is behind)."""
         self.stdout.write(f"Running live at {speed:g}× real time; Ctrl-C stops.")
         real_start = clock.monotonic()
         simulated = simulated_start
@@ -144,11 +153,14 @@ class Command(BaseCommand):
             elapsed = clock.monotonic() - real_start
             if duration_s is not None and elapsed >= duration_s:
                 break
-            simulated = simulated_start + timedelta(seconds=elapsed * speed)
+            if wall_clock:
+                simulated = max(simulated, timezone.now().astimezone(simulated_start.tzinfo))
+            else:
+                simulated = simulated_start + timedelta(seconds=elapsed * speed)
             events = self.simulator.run_until(simulated)
             for i in range(0, len(events), self.batch):
                 self._send(events[i : i + self.batch])
-            self._progress(simulated)
+            self._progress(simulated, every_s=LIVE_PROGRESS_EVERY_S)
             clock.sleep(max(0.0, TICK_S - (clock.monotonic() - real_start - elapsed)))
         self._finish(simulated)
 
@@ -166,8 +178,8 @@ class Command(BaseCommand):
                 self.style.WARNING(f"{result.rejected} events rejected; first: id {first['id']}: {first['reason']}")
             )
 
-    def _progress(self, simulated: datetime, *, force: bool = False) -> None:
-        if not force and clock.monotonic() - self._last_progress < PROGRESS_EVERY_S:
+    def _progress(self, simulated: datetime, *, force: bool = False, every_s: float = PROGRESS_EVERY_S) -> None:
+        if not force and clock.monotonic() - self._last_progress < every_s:
             return
         self._last_progress = clock.monotonic()
         self.stdout.write(

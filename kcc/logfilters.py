@@ -1,0 +1,23 @@
+"""Logging filters the settings attach to the console handler (``LOGGING`` in ``kcc/settings.py``)."""
+
+from __future__ import annotations
+
+import logging
+
+
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """A refused request (4xx) is logged as its one line, without the traceback Django attaches.
+
+    Django logs a ``PermissionDenied`` (``django.request``: "Forbidden (Permission denied): /admin/…")
+    and a ``SuspiciousOperation`` (``django.security.*``) with the exception, so every 403 or 400 filled the
+    log with a stack trace of a request that was answered correctly. The client's mistake needs its line
+    (path, status); a server error (5xx) keeps its traceback."""
+
+    LOGGERS = ("django.request", "django.security")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.exc_info and status is not None and status < 500 and record.name.startswith(self.LOGGERS):
+            record.exc_info = None
+            record.exc_text = None
+        return True
