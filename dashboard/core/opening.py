@@ -53,3 +53,12 @@ def open_state(*, hours: WeeklyHours | None, closed_days: Collection[date], now:
                 return OpenState(True, None)
             return OpenState(False, start)
     return OpenState(False, None)
+
+
+def combined_state(states: Sequence[OpenState]) -> OpenState:
+    """A total of queues (a team, a channel, the centre) is open while any of its queues is; when all
+    are closed it opens with the first of them. No queues: open (there is nothing to be closed)."""
+    if not states or any(s.open for s in states):
+        return OpenState(True, None)
+    upcoming = [s.next_open for s in states if s.next_open is not None]
+    return OpenState(False, min(upcoming) if upcoming else None)

@@ -33,7 +33,7 @@ from dashboard.core.models import (
     Queue,
     Team,
 )
-from dashboard.core.opening import LOOKAHEAD_DAYS, open_state
+from dashboard.core.opening import LOOKAHEAD_DAYS, OpenState, combined_state, open_state
 from dashboard.core.periods import centre_tz
 from dashboard.live import keys
 from dashboard.live.rules import QueueRule, callback_pending, talking, visit_counts
@@ -105,6 +105,11 @@ def _attach_calendars(queues: list[Queue], now: datetime) -> None:
         closed[queue_id].add(day)
     for q in queues:
         q.calendar = (dict(hours.get(q.id, {})), closed[None] | closed[q.id])
+
+
+def _open_state(queue: Queue, now: datetime) -> OpenState:
+    hours, closed_days = getattr(queue, "calendar", None) or ({}, set())
+    return open_state(hours=hours, closed_days=closed_days, now=now, tz=centre_tz())
 
 
 def _ts(value: float | str) -> datetime:
@@ -317,6 +322,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
     def agent_states(members):
         return [inputs.agents.get(a.id) for a in members]
 
+    opening = {q.id: _open_state(q, now) for q in queues}
+
     def aggregate(name, qs, members):
         formula = metrics.pooled_sl_formula(q.sl_formula for q in qs)
         # Callers waiting on the line and an e-mail backlog are different things: where a scope has
@@ -341,6 +348,9 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         scope["synchronous"] = synchronous
         if inputs.quarters is not None:
             scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
+        # Every screen shows the same fact: closed, and from when it opens again (None: not in sight).
+        state = combined_state([opening[q.id] for q in qs])
+        scope.update(open=state.open, opens_at=state.next_open.isoformat() if state.next_open else None)
         return scope
 
     out_queues = []
@@ -362,10 +372,6 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             response_target_s=q.response_target_s,
             response_target_pct=_round(metrics.response_target_share(oldest_age, q.response_target_s)),
         )
-        hours, closed_days = getattr(q, "calendar", None) or ({}, set())
-        state = open_state(hours=hours, closed_days=closed_days, now=now, tz=centre_tz())
-        # Every screen shows the same fact: closed, and from when it opens again (None: not in sight).
-        scope.update(open=state.open, opens_at=state.next_open.isoformat() if state.next_open else None)
         rows = _kpi_rows(kpis, KPI.Scope.QUEUE, q.id, q.is_synchronous)
         values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}

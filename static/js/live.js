@@ -319,7 +319,7 @@
       // Closed: say so and when it opens, not a row of zeros; what still waits stays in sight.
       node.classList.add("closed");
       node.appendChild(closedNote(t, socket));
-      if (!t.waiting) return node;
+      if (!t.waiting && !t.backlog) return node;
     }
     var grid = el("div", {class: "kpis"});
     var wait = el("div", {class: "kpi tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait", "data-kpi": "longest_wait"});

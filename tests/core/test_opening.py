@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.core.opening import LOOKAHEAD_DAYS, open_state
+from dashboard.core.opening import LOOKAHEAD_DAYS, OpenState, combined_state, open_state
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WEEKDAYS = {d: [(time(8, 0), time(17, 0))] for d in range(5)}  # Monday to Friday 08:00–17:00
@@ -71,3 +71,23 @@ def test_closed_beyond_the_lookahead_has_no_next_opening():
 def test_no_hours_on_any_weekday_never_opens():
     state = open_state(hours={0: []}, closed_days=set(), now=at(2026, 12, 7, 10), tz=AMS)
     assert (state.open, state.next_open) == (False, None)
+
+
+CLOSED_TILL_8 = OpenState(False, at(2026, 12, 8, 8))
+CLOSED_TILL_9 = OpenState(False, at(2026, 12, 8, 9))
+CLOSED_NO_PLAN = OpenState(False, None)
+OPEN = OpenState(True, None)
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        pytest.param([], OPEN, id="no-queues"),
+        pytest.param([CLOSED_TILL_9, OPEN], OPEN, id="one-open"),
+        pytest.param([CLOSED_TILL_9, CLOSED_TILL_8], CLOSED_TILL_8, id="first-to-open"),
+        pytest.param([CLOSED_NO_PLAN, CLOSED_TILL_9], CLOSED_TILL_9, id="one-without-plan"),
+        pytest.param([CLOSED_NO_PLAN], CLOSED_NO_PLAN, id="none-planned"),
+    ],
+)
+def test_combined_state_of_a_total(states, expected):
+    assert combined_state(states) == expected

@@ -203,6 +203,17 @@ def test_a_closed_queue_says_so_with_its_next_opening(stack, browser, size):
     assert page.locator("#tiles .tile:not(.closed) .kpi").count() > 0
     save_shot(page, "closed-queue.png")
 
+    # The queue's own board: its one tile says it, filling the screen, with no row of zeros either.
+    page = wall_screen(
+        browser, stack, Display(name="TV queue", scopes="all"), size, path=f"/wallboard/?scope=queue:{closed.id}"
+    )
+    total = page.locator("#total .tile.closed")
+    total.wait_for()
+    assert total.locator(".closed-opens").inner_text() == f"opens {tomorrow} 08:30"
+    assert page.locator("#total .kpi").count() == 0
+    word = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('#total .closed-word')).fontSize)")
+    assert word > 100
+
 
 def test_supervisor_view_shows_the_whole_agents_table_at_1280x720(stack, browser):
     team, queues = twelve_queues()

@@ -191,10 +191,18 @@ def test_the_snapshot_says_a_queue_is_closed_and_when_it_opens():
         assert queues["Zakelijk"]["open"] is False
         assert queues["Zakelijk"]["opens_at"] == "2026-12-09T08:30:00+01:00"
         assert queues["Facturen"]["opens_at"] == "2026-12-09T08:00:00+01:00"
+        snapshot = read(now=MONDAY_EVENING)
+        # The team and the centre are open while one of their queues is (the 24/7 line).
+        assert (snapshot["teams"][0]["open"], snapshot["all"]["open"]) == (True, True)
+    line.delete()
+    snapshot = live_snapshot(now=MONDAY_EVENING)
+    team_total = snapshot["teams"][0]
+    assert (team_total["open"], team_total["opens_at"]) == (False, "2026-12-09T08:00:00+01:00")  # the first to open
+    assert snapshot["all"]["opens_at"] == "2026-12-09T08:00:00+01:00"
+    assert [(c["channel"], c["open"]) for c in snapshot["channels"]] == [("voice", False)]
     at_ten = datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
     queues = {q["name"]: q for q in live_snapshot(now=at_ten)["queues"]}
     assert queues["Zakelijk"]["open"] is True and queues["Zakelijk"]["opens_at"] is None
-    assert line.id and office.id
 
 
 def test_every_wall_screen_gets_the_same_fact_in_its_tiles():
