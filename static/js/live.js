@@ -127,6 +127,7 @@
   // is a copy already shown; ``prev`` above the last seen means a message was lost.
   LiveSocket.prototype.receive = function (message) {
     if (message.type === "pong") { this.awaitingPong = false; return; }
+    if (message.type === "layout") { if (this.options.onLayout) this.options.onLayout(message.data); return; }
     if (message.v !== 1) return;
     if (message.type === "heartbeat") {
       this.lastHeardAt = Date.now();
@@ -431,6 +432,10 @@
         if (status === "forbidden" || status === "unauthenticated") {
           document.getElementById("scope-name").textContent = LABELS[status];
         }
+      },
+      // The screen's layout was changed in the admin: load the page again, which carries the new one.
+      onLayout: function (layout) {
+        if (JSON.stringify(layout) !== JSON.stringify(LAYOUT)) location.reload();
       },
       onMessage: function (message) {
         if (message.type !== "snapshot") return;

@@ -180,6 +180,16 @@ def test_a_wall_screen_shows_its_kpis_and_queues_in_order_on_turning_pages(stack
     page.wait_for_function("() => document.querySelector('#tiles').dataset.page === '1'", timeout=8000)
     assert tile_names(page) == ["Charlie", "Alfa"]
 
+    # Changed in the admin: the screen on the wall follows without anyone touching it.
+    display.kpis = "asa"
+    display.tiles_per_page = 3
+    display.save()
+    page.wait_for_function("() => document.querySelectorAll('#tiles .tile').length === 3", timeout=10000)
+    assert tile_names(page) == ["Charlie", "Alfa", "Delta"]
+    kpis = page.eval_on_selector_all("#tiles .tile .kpi", "nodes => nodes.map(n => n.dataset.kpi)")
+    assert kpis == ["asa"] * 3
+    assert page.locator("#page-of").is_hidden()
+
 
 @pytest.mark.parametrize("size", [(1920, 1080)])
 def test_a_closed_queue_says_so_with_its_next_opening(stack, browser, size):
