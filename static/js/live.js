@@ -13,6 +13,12 @@
 
   function duration(seconds) { return F.clock(seconds, LABELS.empty || "—"); }
 
+  // A percentage, or the empty sign alone (not "—%") when there is none yet.
+  function percentText(value) {
+    var shown = text(value, 1);
+    return shown === (LABELS.empty || "—") ? shown : shown + "%";
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -339,10 +345,10 @@
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.longest_wait}));
       grid.appendChild(wait);
       var target = t.sl_target_pct !== undefined ? " (" + LABELS.target + " " + t.sl_target_pct + "%)" : "";
-      grid.appendChild(kpiCell(LABELS.service_level, text(today.service_level, 1) + "%", s.service_level, LABELS.today + target, "service_level"));
-      grid.appendChild(kpiCell(LABELS.service_level, text(window.service_level, 1) + "%", null, LABELS.last_30m, "service_level_30m"));
+      grid.appendChild(kpiCell(LABELS.service_level, percentText(today.service_level), s.service_level, LABELS.today + target, "service_level"));
+      grid.appendChild(kpiCell(LABELS.service_level, percentText(window.service_level), null, LABELS.last_30m, "service_level_30m"));
       grid.appendChild(kpiCell(LABELS.asa, duration(today.asa_s), s.asa, null, "asa"));
-      grid.appendChild(kpiCell(LABELS.abandon_rate, text(today.abandon_rate, 1) + "%", s.abandon_rate, null, "abandon_rate"));
+      grid.appendChild(kpiCell(LABELS.abandon_rate, percentText(today.abandon_rate), s.abandon_rate, null, "abandon_rate"));
     }
     grid.appendChild(kpiCell(LABELS.aht, duration(today.aht_s), s.aht, null, "aht"));
     grid.appendChild(kpiCell(LABELS.offered, text(today.offered), null, LABELS.today, "offered"));

@@ -78,10 +78,10 @@ def busy_events(queues) -> list[dict]:
     return events
 
 
-def wall_screen(browser, stack, display: Display, size, *, path="/wallboard/?scope=all"):
+def wall_screen(browser, stack, display: Display, size, *, path="/wallboard/?scope=all", locale="en-GB"):
     token = display.issue_token()
     display.save()
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="en-GB")
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale=locale)
     page.goto(f"{stack.base}{path}&display={token}")
     return page
 
@@ -141,6 +141,16 @@ def test_kiosk_fills_the_screen_without_scrolling_at_three_sizes(stack, browser)
         flag = page.locator("#tiles .kpi.critical[data-kpi=waiting] .kpi-flag").first
         assert flag.inner_text().strip() == "■ critical"
         page.close()
+    # In Dutch the labels are longer: still nothing overflows at the smallest size.
+    page = wall_screen(browser, stack, display, (1280, 720), locale="nl-NL")
+    page.wait_for_function("() => document.querySelectorAll('#tiles .tile').length === 12")
+    page.wait_for_timeout(300)
+    m = page.evaluate(MEASURE)
+    save_shot(page, "kiosk-1280x720-nl.png")
+    assert "Wachtend" in page.locator("#tiles").inner_text()
+    assert m["scrollHeight"] <= m["innerHeight"] and m["scrollWidth"] <= m["innerWidth"], m
+    assert (m["wide"], m["overflowing"]) == ([], []), m
+    page.close()
     # The figures scale with the screen (they were 44.8 px at every size).
     assert font_sizes[(3840, 2160)] > 1.5 * font_sizes[(1920, 1080)]
     assert font_sizes[(1920, 1080)] > font_sizes[(1280, 720)]
@@ -195,7 +205,7 @@ def test_a_wall_screen_shows_its_kpis_and_queues_in_order_on_turning_pages(stack
 def test_a_closed_queue_says_so_with_its_next_opening(stack, browser, size):
     team = TeamFactory(name="Klantenservice")
     closed = QueueFactory(name="Zakelijk", team=team)
-    QueueFactory(name="Algemeen", team=team)  # no opening hours: open day and night
+    around_the_clock = QueueFactory(name="Algemeen", team=team)  # no opening hours: open day and night
     local_today = timezone.now().astimezone(centre_tz()).date()
     ClosedDay.objects.create(queue=closed, date=local_today, reason="training")
     for weekday in range(7):
@@ -211,6 +221,9 @@ def test_a_closed_queue_says_so_with_its_next_opening(stack, browser, size):
     assert tile.locator(".closed-opens").inner_text() == f"opens {tomorrow} 08:30"
     assert tile.locator(".kpi").count() == 0  # no row of zeros
     assert page.locator("#tiles .tile:not(.closed) .kpi").count() > 0
+    # Open without a contact yet: no service level, said as "—" (it read "—%").
+    open_tile = page.locator(f"#tiles .tile[data-queue='{around_the_clock.id}']")
+    assert open_tile.locator(".kpi[data-kpi=service_level] .kpi-value").inner_text() == "—"
     save_shot(page, "closed-queue.png")
 
     # The queue's own board: its one tile says it, filling the screen, with no row of zeros either.
