@@ -125,6 +125,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         code = await sync_to_async(self.recheck)()
         if code is not None:
             await self.close(code=code)
+        elif self.display_scopes is not None:
+            # A wall screen's own layout may have changed with it: the page compares and reloads.
+            await self.send_json({"type": "layout", "v": 1, "data": self.display_layout})
 
     async def live_close(self, event):
         await self.close(code=event["code"])
@@ -138,6 +141,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if display is None:
                 return CLOSE_FORBIDDEN
             self.display_scopes = display.scope_list()
+            self.display_layout = display.layout()
             allowed = all(display_allows(self.display_scopes, scope) for scope in scopes)
         else:
             user = get_user_model().objects.filter(pk=self.user_id, is_active=True).first()

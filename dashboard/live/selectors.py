@@ -21,7 +21,19 @@ from django.utils import timezone
 
 from dashboard.core import metrics
 from dashboard.core.metrics import Counts
-from dashboard.core.models import KPI, Agent, AgentState, AgentStateSpan, Channel, Contact, Queue, Team
+from dashboard.core.models import (
+    KPI,
+    Agent,
+    AgentState,
+    AgentStateSpan,
+    Channel,
+    ClosedDay,
+    Contact,
+    OpeningHours,
+    Queue,
+    Team,
+)
+from dashboard.core.opening import LOOKAHEAD_DAYS, OpenState, combined_state, open_state
 from dashboard.core.periods import centre_tz
 from dashboard.live import keys
 from dashboard.live.rules import QueueRule, callback_pending, talking, visit_counts
@@ -69,14 +81,35 @@ class LiveInputs:
     quarters: dict[int, dict[int, Counts]] | None = None
 
 
-def live_config():
-    """The configuration a snapshot needs (queues, agents, teams, KPI rows)."""
+def live_config(now: datetime | None = None):
+    """The configuration a snapshot needs (queues, agents, teams, KPI rows). Each queue carries its
+    calendar as ``calendar``: (weekly opening hours, closed local dates from yesterday on)."""
     # Quarantined queues and agents (from a source's events, not approved yet) are not shown.
     queues = list(Queue.objects.filter(quarantined=False).select_related("team").order_by("name"))
+    _attach_calendars(queues, now or timezone.now())
     agents = list(Agent.objects.filter(quarantined=False).prefetch_related("skills").order_by("name"))
     teams = list(Team.objects.order_by("name"))
     kpis = list(KPI.objects.all())
     return queues, agents, teams, kpis
+
+
+def _attach_calendars(queues: list[Queue], now: datetime) -> None:
+    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for oh in OpeningHours.objects.filter(queue__in=queues):
+        hours[oh.queue_id][oh.weekday].append((oh.opens, oh.closes))
+    first = now.astimezone(centre_tz()).date() - timedelta(days=1)
+    closed: dict[int | None, set] = defaultdict(set)
+    for queue_id, day in ClosedDay.objects.filter(
+        date__gte=first, date__lte=first + timedelta(days=LOOKAHEAD_DAYS + 2)
+    ).values_list("queue_id", "date"):
+        closed[queue_id].add(day)
+    for q in queues:
+        q.calendar = (dict(hours.get(q.id, {})), closed[None] | closed[q.id])
+
+
+def _open_state(queue: Queue, now: datetime) -> OpenState:
+    hours, closed_days = getattr(queue, "calendar", None) or ({}, set())
+    return open_state(hours=hours, closed_days=closed_days, now=now, tz=centre_tz())
 
 
 def _ts(value: float | str) -> datetime:
@@ -299,6 +332,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
     def agent_states(members):
         return [inputs.agents.get(a.id) for a in members]
 
+    opening = {q.id: _open_state(q, now) for q in queues}
+
     def callbacks_of(qs):
         return tuple(map(sum, zip(*[inputs.callbacks[q.id] for q in qs], strict=True))) if qs else (0, 0)
 
@@ -315,6 +350,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         )
         if inputs.quarters is not None:
             scope["intervals"] = _interval_rows(inputs, periods, [q], q.sl_formula)
+        state = combined_state([opening[q.id]])
+        scope.update(open=state.open, opens_at=state.next_open.isoformat() if state.next_open else None)
         return scope
 
     def aggregate(name, qs, members):
@@ -358,6 +395,9 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         scope["async"] = block
         if inputs.quarters is not None:
             scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
+        # Every screen shows the same fact: closed, and from when it opens again (None: not in sight).
+        state = combined_state([opening[q.id] for q in qs])
+        scope.update(open=state.open, opens_at=state.next_open.isoformat() if state.next_open else None)
         return scope
 
     out_queues = []
@@ -451,7 +491,7 @@ def live_snapshot(*, team_ids: set[int] | None = None, now: datetime | None = No
     publisher or the ``live_state_ensure`` task has not rebuilt it yet) the same snapshot is computed
     from the database, which the live state only caches."""
     periods = Periods.at(now or timezone.now())
-    config = live_config()
+    config = live_config(periods.now)
     if keys.client().exists(keys.loaded_key()):
         inputs = live_inputs_from_redis(config[0], config[1], periods, intervals=intervals)
     else:
@@ -464,6 +504,6 @@ def live_snapshot_from_db(
 ) -> dict:
     """The same snapshot computed afresh from the database (the check on the live state)."""
     periods = Periods.at(now or timezone.now())
-    config = live_config()
+    config = live_config(periods.now)
     inputs = live_inputs_from_db(config[0], config[1], periods, intervals=intervals)
     return snapshot_build(config, inputs, periods, team_ids)

@@ -9,11 +9,14 @@ from django.utils.translation import gettext as _
 from dashboard.core.models import Channel, Queue, Team
 from dashboard.core.permissions import SUPERVISOR, has_any_role, user_roles, visible_team_ids
 from dashboard.live.middleware import DISPLAY_COOKIE, display_for_token, set_display_cookie
+from dashboard.live.models import MAX_TILES_PER_PAGE
 from dashboard.live.publisher import HEARTBEAT_S
 from dashboard.live.scopes import ScopeError, display_allows, parse_scope, scope_allowed
 from dashboard.live.selectors import live_snapshot
 
 STALE_AFTER_S = 3 * HEARTBEAT_S  # every scope hears from the publisher at least every HEARTBEAT_S
+# A kiosk opened by a person (no wall-screen token): every KPI and queue, pages of what fits.
+KIOSK_LAYOUT = {"kpis": [], "queues": [], "tiles_per_page": MAX_TILES_PER_PAGE, "page_seconds": 15}
 
 
 def _labels() -> dict:
@@ -82,6 +85,10 @@ def _labels() -> dict:
         "total": _("Total"),
         "async_block": _("Asynchronous (e-mail, WhatsApp, social, letter)"),
         "response_attainment": _("Answered within response target"),
+        "closed": _("Closed"),
+        "opens_at": _("opens %(when)s"),
+        "not_planned": _("no opening planned"),
+        "page_of": _("page %(n)s of %(of)s"),
     }
 
 
@@ -149,6 +156,7 @@ def wallboard(request):
             "display": display is not None,
             "labels": _labels(),
             "choices": [] if kiosk else _scope_choices(team_ids),
+            "layout": display.layout() if display is not None else KIOSK_LAYOUT,
         },
     )
 

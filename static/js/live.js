@@ -13,6 +13,12 @@
 
   function duration(seconds) { return F.duration(seconds, LABELS.empty || "—"); }
 
+  // A percentage, or the empty sign alone (not "—%") when there is none yet.
+  function percentText(value) {
+    var shown = text(value, 1);
+    return shown === (LABELS.empty || "—") ? shown : shown + "%";
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -130,6 +136,7 @@
     // envelope's ts: the latest snapshot re-sent on connect may be minutes old.
     if (typeof message.sent_at === "number") this.clockOffset = message.sent_at - Date.now() / 1000;
     if (message.type === "pong") { this.awaitingPong = false; return; }
+    if (message.type === "layout") { if (this.options.onLayout) this.options.onLayout(message.data); return; }
     if (message.v !== 1) return;
     if (message.type === "heartbeat") {
       this.lastHeardAt = Date.now();
@@ -195,11 +202,121 @@
 
   // --- the wallboard ------------------------------------------------------------------------------
 
-  function kpiCell(label, value, status, extra) {
-    return el("div", {class: "kpi " + (status || "normal")}, [
+  function kpiCell(label, value, status, extra, code) {
+    var node = el("div", {class: "kpi " + (status || "normal"), "data-kpi": code || ""}, [
       el("div", {class: "kpi-value", text: value}),
       el("div", {class: "kpi-label", text: label + (extra ? " " + extra : "")}),
     ]);
+    setFlag(node, status);
+    return node;
+  }
+
+  // --- wall screens: what a screen shows, and how it fills the wall ---------------------------------
+
+  // What this screen shows (dashboard.live.models.Display.layout; the defaults for a kiosk without a
+  // wall-screen token): the KPIs of each tile (none: all), the queues in their order (none: the scope's),
+  // and pages of at most tiles_per_page queue tiles that turn every page_seconds.
+  var LAYOUT = {kpis: [], queues: [], tiles_per_page: 12, page_seconds: 15};
+  var TIME_ZONE;  // the centre's, from the snapshot
+
+  // Amber and red are not told apart by everyone: a shape and a word say it too.
+  var FLAGS = {warning: "▲", critical: "■"};
+  function setFlag(node, status) {
+    var label = node.querySelector(".kpi-label") || node, flag = label.querySelector(".kpi-flag");
+    if (!FLAGS[status]) { if (flag) flag.remove(); return; }
+    if (!flag) {
+      flag = el("span", {class: "kpi-flag"});
+      label.insertBefore(flag, label.firstChild);
+    }
+    flag.textContent = FLAGS[status] + " " + (LABELS[status] || status) + " ";
+  }
+
+  function flagged(node, status) { setFlag(node, status); return node; }
+
+  function keepKpis(node) {
+    if (!LAYOUT.kpis.length) return node;
+    node.querySelectorAll("[data-kpi]").forEach(function (cell) {
+      if (cell.dataset.kpi && LAYOUT.kpis.indexOf(cell.dataset.kpi) < 0) cell.remove();
+    });
+    return node;
+  }
+
+  // When a closed queue opens again, in the centre's time zone: the time today, else weekday and time.
+  function openingText(iso, socket) {
+    var lang = document.documentElement.lang || undefined, at = new Date(iso);
+    var opts = {hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: TIME_ZONE};
+    var day = function (d) { return d.toLocaleDateString("en-CA", {timeZone: TIME_ZONE}); };
+    var days = (at.getTime() / 1000 - socket.serverNow()) / 86400;
+    if (day(at) !== day(new Date(socket.serverNow() * 1000))) opts.weekday = "short";
+    if (days > 6) { opts.day = "numeric"; opts.month = "short"; }
+    try { return at.toLocaleString(lang, opts); } catch (e) { return iso.slice(0, 16).replace("T", " "); }
+  }
+
+  function closedNote(t, socket) {
+    return el("div", {class: "closed-note", role: "note"}, [
+      el("div", {class: "closed-word", text: LABELS.closed}),
+      el("div", {class: "closed-opens", "data-opens-at": t.opens_at || "",
+        text: t.opens_at ? LABELS.opens_at.replace("%(when)s", openingText(t.opens_at, socket)) : LABELS.not_planned}),
+    ]);
+  }
+
+  // The queue tiles this screen shows, in its order; its chosen queues that are in this scope, or all.
+  function chosenTiles(tiles) {
+    if (!LAYOUT.queues.length) return tiles;
+    var byId = {};
+    tiles.forEach(function (t) { byId[t.id] = t; });
+    var chosen = LAYOUT.queues.map(function (id) { return byId[id]; }).filter(Boolean);
+    return chosen.length ? chosen : tiles;
+  }
+
+  // The grid of n cells in a width × height box: the column count that gives each cell the most room
+  // at the given aspect ratio (width : height). Returns {cols, rows, score}, score the cell's height.
+  function bestGrid(n, width, height, aspect) {
+    var best = {cols: 1, rows: Math.max(1, n), score: -1};
+    for (var c = 1; c <= Math.max(1, n); c++) {
+      var r = Math.ceil(n / c) || 1, score = Math.min(width / c / aspect, height / r);
+      if (score > best.score + 0.01) best = {cols: c, rows: r, score: score};
+    }
+    return best;
+  }
+
+  var KPI_ASPECT = 2.4;  // a figure and its label: about this much wider than high
+  var KPI_SHARE = 0.74;  // of a tile's height: the rest is its name and the agents line
+
+  // A figure or line that is still too wide for its box (a long duration, a long name) shrinks to fit.
+  function fitText(node) {
+    node.style.fontSize = "";
+    if (node.scrollWidth <= node.clientWidth) return;
+    var size = parseFloat(getComputedStyle(node).fontSize);
+    node.style.fontSize = Math.floor(size * node.clientWidth / node.scrollWidth * 0.95) + "px";
+  }
+
+  // Kiosk: the queue tiles take the grid that gives their figures the most room on this screen, every
+  // tile its KPIs' grid; the font sizes follow the boxes (CSS container units, static/css/live.css).
+  function fitBoard() {
+    if (!document.body.classList.contains("kiosk")) return;
+    var tiles = document.getElementById("tiles"), n = tiles.children.length;
+    document.body.classList.toggle("single", n === 0);
+    if (n) {
+      var style = getComputedStyle(tiles), gap = parseFloat(style.rowGap) || 0;
+      var k = 1;
+      tiles.querySelectorAll(".kpis").forEach(function (g) { k = Math.max(k, g.children.length); });
+      var best = null;
+      for (var c = 1; c <= n; c++) {
+        var r = Math.ceil(n / c);
+        var w = (tiles.clientWidth - gap * (c - 1)) / c, h = (tiles.clientHeight - gap * (r - 1)) / r;
+        var score = bestGrid(k, w * 0.95, h * KPI_SHARE, KPI_ASPECT).score;
+        if (!best || score > best.score + 0.01) best = {cols: c, rows: r, score: score};
+      }
+      tiles.style.setProperty("--cols", best.cols);
+      tiles.style.setProperty("--rows", best.rows);
+    }
+    document.querySelectorAll(".tile .kpis").forEach(function (grid) {
+      var g = bestGrid(grid.children.length, grid.clientWidth, grid.clientHeight, KPI_ASPECT);
+      grid.style.setProperty("--kcols", g.cols);
+      grid.style.setProperty("--krows", g.rows);
+    });
+    document.querySelectorAll(".tile .kpi-value, .tile h2, .tile .agents, .tile .callbacks, .closed-opens").forEach(fitText);
   }
 
   function tileNode(t, socket, big) {
@@ -207,38 +324,44 @@
     var node = el("article", {class: "tile " + worst(s) + (big ? " big" : ""), "data-queue": t.id || ""});
     var title = el("h2", {text: t.name});
     node.appendChild(title);
+    if (t.open === false) {
+      // Closed: say so and when it opens, not a row of zeros; what still waits stays in sight.
+      node.classList.add("closed");
+      node.appendChild(closedNote(t, socket));
+      if (!t.waiting && !t.backlog) return node;
+    }
     var grid = el("div", {class: "kpis"});
-    var wait = el("div", {class: "kpi tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
+    var wait = el("div", {class: "kpi tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait", "data-kpi": "longest_wait"});
     // A total (team, channel, centre) with no synchronous queue has no waits on the line to show: its
     // asynchronous queues are in its ``async`` block below (dashboard.core.metrics.total_kpis).
     if (t.synchronous === false && t.async) {
       // nothing: the async block carries the figures
     } else if (t.synchronous === false) {
-      grid.appendChild(kpiCell(LABELS.backlog, text(t.waiting), s.waiting));
+      grid.appendChild(kpiCell(LABELS.backlog, text(t.waiting), s.waiting, null, "waiting"));
       wait.dataset.target = t.response_target_s || "";
       waitStatus(wait, t, "response_target");
       wait.appendChild(el("div", {class: "kpi-value"}));
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.oldest_item}));
       grid.appendChild(wait);
-      grid.appendChild(kpiCell(LABELS.handled, text(today.handled), null, LABELS.today));
+      grid.appendChild(kpiCell(LABELS.handled, text(today.handled), null, LABELS.today, "handled"));
     } else {
-      grid.appendChild(kpiCell(LABELS.waiting, text(t.waiting), s.waiting));
+      grid.appendChild(kpiCell(LABELS.waiting, text(t.waiting), s.waiting, null, "waiting"));
       waitStatus(wait, t, "longest_wait");
       wait.appendChild(el("div", {class: "kpi-value"}));
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.longest_wait}));
       grid.appendChild(wait);
       var target = t.sl_target_pct !== undefined ? " (" + LABELS.target + " " + t.sl_target_pct + "%)" : "";
-      grid.appendChild(kpiCell(LABELS.service_level, text(today.service_level, 1) + "%", s.service_level, LABELS.today + target));
-      grid.appendChild(kpiCell(LABELS.service_level, text(window.service_level, 1) + "%", null, LABELS.last_30m));
-      grid.appendChild(kpiCell(LABELS.asa, duration(today.asa_s), s.asa));
-      grid.appendChild(kpiCell(LABELS.abandon_rate, text(today.abandon_rate, 1) + "%", s.abandon_rate));
+      grid.appendChild(kpiCell(LABELS.service_level, percentText(today.service_level), s.service_level, LABELS.today + target, "service_level"));
+      grid.appendChild(kpiCell(LABELS.service_level, percentText(window.service_level), null, LABELS.last_30m, "service_level_30m"));
+      grid.appendChild(kpiCell(LABELS.asa, duration(today.asa_s), s.asa, null, "asa"));
+      grid.appendChild(kpiCell(LABELS.abandon_rate, percentText(today.abandon_rate), s.abandon_rate, null, "abandon_rate"));
     }
-    grid.appendChild(kpiCell(LABELS.aht, duration(today.aht_s), s.aht));
-    grid.appendChild(kpiCell(LABELS.offered, text(today.offered), null, LABELS.today));
-    grid.appendChild(kpiCell(LABELS.answered, text(today.answered), null, LABELS.today));
+    grid.appendChild(kpiCell(LABELS.aht, duration(today.aht_s), s.aht, null, "aht"));
+    grid.appendChild(kpiCell(LABELS.offered, text(today.offered), null, LABELS.today, "offered"));
+    grid.appendChild(kpiCell(LABELS.answered, text(today.answered), null, LABELS.today, "answered"));
     node.appendChild(grid);
     if (t.async) node.appendChild(asyncBlock(t.async));
-    var agents = el("div", {class: "agents"}, [
+    var agents = el("div", {class: "agents", "data-kpi": "agents"}, [
       el("span", {class: "state available", text: LABELS.available + " " + a.available}),
       el("span", {class: "state on_contact", text: LABELS.on_contact + " " + a.on_contact}),
       el("span", {class: "state acw", text: LABELS.acw + " " + a.acw}),
@@ -246,10 +369,10 @@
     ]);
     node.appendChild(agents);
     if (t.callbacks_due || t.callbacks_overdue) {
-      node.appendChild(el("div", {class: "callbacks " + (t.callbacks_overdue ? "critical" : ""),
+      node.appendChild(el("div", {class: "callbacks " + (t.callbacks_overdue ? "critical" : ""), "data-kpi": "callbacks",
         text: LABELS.callbacks_due + " " + t.callbacks_due + " · " + LABELS.callbacks_overdue + " " + t.callbacks_overdue}));
     }
-    return node;
+    return keepKpis(node);
   }
 
   // A total's asynchronous queues, apart from its waits on the line: backlog, oldest item (ticking),
@@ -298,14 +421,34 @@
           }
         }
         node.className = "kpi tick " + status;
+        setFlag(node, status);
       } else {
         value.textContent = since ? duration(age) : (LABELS.empty || "—");
       }
+      if (value.classList.contains("kpi-value") && document.body.classList.contains("kiosk")) fitText(value);
     });
   }
 
   function startWallboard(options) {
     LABELS = JSON.parse(document.getElementById("live-labels").textContent);
+    var layoutNode = document.getElementById("live-layout");
+    if (layoutNode) LAYOUT = JSON.parse(layoutNode.textContent);
+    var lastData = null, page = 0;
+
+    // The queue tiles of the current page; "page 1 of 3" when there are more.
+    function renderTiles(data) {
+      var tiles = document.getElementById("tiles"), pageOf = document.getElementById("page-of");
+      var shown = data.tiles.length > 1 ? chosenTiles(data.tiles) : [];
+      var per = LAYOUT.tiles_per_page || shown.length || 1, pages = Math.max(1, Math.ceil(shown.length / per));
+      page = page % pages;
+      tiles.replaceChildren.apply(tiles, shown.slice(page * per, (page + 1) * per).map(function (t) { return tileNode(t, socket); }));
+      tiles.dataset.page = page + 1;
+      tiles.dataset.pages = pages;
+      if (pageOf) {
+        pageOf.hidden = pages < 2;
+        pageOf.textContent = LABELS.page_of.replace("%(n)s", page + 1).replace("%(of)s", pages);
+      }
+    }
     var socket = new LiveSocket({
       scopes: [options.scope],
       display: options.display,
@@ -314,21 +457,36 @@
           document.getElementById("scope-name").textContent = LABELS[status];
         }
       },
+      // The screen's layout was changed in the admin: load the page again, which carries the new one.
+      onLayout: function (layout) {
+        if (JSON.stringify(layout) !== JSON.stringify(LAYOUT)) location.reload();
+      },
       onMessage: function (message) {
         if (message.type !== "snapshot") return;
         var data = message.data;
         document.getElementById("scope-name").textContent = data.name === "all" ? LABELS.whole_centre : data.name;
         if (data.total.name === "all") data.total.name = LABELS.whole_centre;
-        var total = document.getElementById("total"), tiles = document.getElementById("tiles");
+        TIME_ZONE = data.time_zone;
+        lastData = data;
+        var total = document.getElementById("total");
         total.replaceChildren(tileNode(data.total, socket, true));
-        tiles.replaceChildren.apply(tiles, data.tiles.length > 1 ? data.tiles.map(function (t) { return tileNode(t, socket); }) : []);
+        renderTiles(data);
         document.body.dataset.seq = message.seq;
         tick(socket);
+        fitBoard();
       },
     });
     socket.connect();
     connectionBanner(socket);
     setInterval(function () { tick(socket); }, 1000);
+    setInterval(function () {
+      if (!lastData || document.getElementById("tiles").dataset.pages === "1") return;
+      page += 1;
+      renderTiles(lastData);
+      tick(socket);
+      fitBoard();
+    }, 1000 * (LAYOUT.page_seconds || 15));
+    window.addEventListener("resize", fitBoard);
     if (options.kiosk && document.documentElement.requestFullscreen) {
       document.addEventListener("click", function () { document.documentElement.requestFullscreen().catch(function () {}); }, {once: true});
     }
@@ -389,13 +547,13 @@
         waitStatus(wait, t, "longest_wait");
         rows.push(el("tr", {class: "total", "data-total": "synchronous"}, [
           el("th", {text: LABELS.total}),
-          el("td", {class: s.waiting || "", text: text(t.waiting)}),
+          flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting),
           wait,
-          el("td", {class: s.service_level || "", text: text(t.today.service_level, 1)}),
+          flagged(el("td", {class: s.service_level || "", text: text(t.today.service_level, 1)}), s.service_level),
           el("td", {text: text(t.last_30m.service_level, 1)}),
-          el("td", {class: s.asa || "", text: text(t.today.asa_s, 0)}),
-          el("td", {class: s.aht || "", text: text(t.today.aht_s, 0)}),
-          el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}),
+          flagged(el("td", {class: s.asa || "", text: duration(t.today.asa_s)}), s.asa),
+          flagged(el("td", {class: s.aht || "", text: duration(t.today.aht_s)}), s.aht),
+          flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
           el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
@@ -425,18 +583,22 @@
         var wait = el("td", {class: "tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
         if (t.synchronous === false) wait.dataset.target = t.response_target_s || "";
         waitStatus(wait, t, t.synchronous === false ? "response_target" : "longest_wait");
-        return el("tr", {"data-queue": t.id}, [
-          el("td", {text: t.name}),
-          el("td", {class: s.waiting || "", text: text(t.waiting)}),
+        var name = el("td", {text: t.name});
+        if (t.open === false) name.appendChild(el("span", {class: "closed-note", text: " · " + LABELS.closed +
+          (t.opens_at ? ", " + LABELS.opens_at.replace("%(when)s", openingText(t.opens_at, socket)) : "")}));
+        return el("tr", {"data-queue": t.id, class: t.open === false ? "closed" : ""}, [
+          name,
+          flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting),
           wait,
-          el("td", {class: s.service_level || "", text: t.synchronous === false ? "—" : text(t.today.service_level, 1)}),
+          flagged(el("td", {class: s.service_level || "", text: t.synchronous === false ? "—" : text(t.today.service_level, 1)}), s.service_level),
           el("td", {text: t.synchronous === false ? "—" : text(t.last_30m.service_level, 1)}),
-          el("td", {class: s.asa || "", text: duration(t.today.asa_s)}),
-          el("td", {class: s.aht || "", text: duration(t.today.aht_s)}),
-          el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}),
+          flagged(el("td", {class: s.asa || "", text: duration(t.today.asa_s)}), s.asa),
+          flagged(el("td", {class: s.aht || "", text: duration(t.today.aht_s)}), s.aht),
+          flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
-          el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
+          flagged(el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
+            t.callbacks_overdue ? "critical" : null),
         ]);
       }));
       renderTotal(data.total);
@@ -487,6 +649,7 @@
         if (status === "forbidden") document.getElementById("scope-name").textContent = LABELS.forbidden;
       },
       onMessage: function (message) {
+        if (message.data && message.data.time_zone) TIME_ZONE = message.data.time_zone;
         if (message.type === "intervals") lastRows = message.data.intervals;
         if (message.type === "snapshot") renderSnapshot(message.data);
         if (lastRows) drawCharts(lastRows, target);

@@ -156,6 +156,20 @@ async def test_wall_screen_token_deactivated_is_4403(teams):
     assert await closed_with(communicator) == 4403
 
 
+async def test_wall_screen_hears_its_new_layout(teams):
+    first, second = teams
+    display, token = await orm(make_display, f"team:{first.id}")
+    await Publisher().tick()
+    communicator = await subscribed(f"/ws/live/?scopes=team:{first.id}", display_cookie(token))
+    display.kpis = "waiting,asa"
+    display.page_seconds = 30
+    await orm(display.save)
+    message = await communicator.receive_json_from(timeout=2)
+    assert message["type"] == "layout"
+    assert message["data"] == {"kpis": ["waiting", "asa"], "queues": [], "tiles_per_page": 12, "page_seconds": 30}
+    await communicator.disconnect()
+
+
 async def test_wall_screen_scopes_narrowed_is_4403_and_deleted_is_4403(teams):
     first, second = teams
     display, token = await orm(make_display, f"team:{first.id},team:{second.id}")
@@ -165,6 +179,8 @@ async def test_wall_screen_scopes_narrowed_is_4403_and_deleted_is_4403(teams):
     display.scopes = f"team:{first.id}"
     await orm(display.save)
     assert await closed_with(narrowed) == 4403
+    # Kept: it hears only the screen's layout (its page reloads when that changed).
+    assert await kept.receive_json_from(timeout=2) == {"type": "layout", "v": 1, "data": await orm(display.layout)}
     assert await kept.receive_nothing(timeout=0.5)
     await orm(display.delete)
     assert await closed_with(kept) == 4403
