@@ -392,12 +392,19 @@ class StaffingView(WfmAPIView):
         operation_id="wfm_staffing",
         summary="Required against staffed agents per interval of a day",
         description=(
-            "For one queue or one team (give exactly one): per interval, the agents an Erlang model (C, or A "
-            "with `patience_s`) needed for the offered contacts and AHT that actually happened, at the "
-            "queue's service-level target and threshold (a team: its queues pooled, the strictest target), "
-            "next to the agents actually staffed from agent state time (`staffed_agents`: logged in; "
-            "`productive_agents`: available, on contact or in after-call work; for a queue, its share of its "
-            "team's). `mark` is `under`, `over` or empty. See docs/wfm.md."
+            "For one queue or one team (give exactly one): per interval, the agents the work that actually "
+            "came needed, next to the agents actually staffed from agent state time (`staffed_agents`: logged "
+            "in; `productive_agents`: available, on contact or in after-call work; for a queue, its share of "
+            "its team's). Synchronous queues (voice, chat, video, counter) need what an Erlang model (C, or A "
+            "with `patience_s`) gives for their offered contacts and AHT pooled, at the strictest "
+            "service-level target and threshold among them (`required_erlang`, `traffic_erlangs`). "
+            "Asynchronous queues (e-mail, WhatsApp, social, letter, callback) need workload "
+            "(`required_workload`, a fraction of an agent): the items arriving plus the `backlog` at the "
+            "interval's start, times the AHT, spread over the queue's `response_target_s` (at least the "
+            "interval), divided by `max_occupancy`, and 0 while the queue is closed. `required_agents` is "
+            "the sum; `model` names what was used (`erlang_c`, `erlang_a`, `workload`, or e.g. "
+            "`erlang_c+workload`); `service_level_target` (fraction) and `threshold_s` are null without "
+            "synchronous queues. `mark` is `under`, `over` or empty. See docs/wfm.md."
         ),
         parameters=[StaffingQuerySerializer],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
