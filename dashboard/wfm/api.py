@@ -523,7 +523,9 @@ class ForecastBuildView(WfmAPIView):
             "For every selected queue and local day `start`–`end`: per quarter-hour, the same weekday's "
             "quarter-hour over the last `weeks` weeks, weighted (`weights`, most recent first; default "
             "weeks, weeks − 1, …, 1), with the calendar's event factors divided out of history and multiplied "
-            "into the forecast day. Replaces the forecast of those queue-days. See docs/wfm.md."
+            "into the forecast day. Replaces the forecast of those queue-days. A queue-day with fewer history "
+            "weeks in the interval store than asked is built from those it has and listed in `short_history` "
+            "with the weeks found; one with none is listed in `without_history` and left alone. See docs/wfm.md."
         ),
         request=ForecastBuildSerializer,
         responses={
@@ -534,7 +536,14 @@ class ForecastBuildView(WfmAPIView):
                     "rows": serializers.IntegerField(),
                     "created": serializers.IntegerField(),
                     "updated": serializers.IntegerField(),
-                    "without_history": serializers.ListField(child=serializers.DictField()),
+                    "weeks": serializers.IntegerField(help_text="Weeks of history asked for (weighted above 0)."),
+                    "without_history": serializers.ListField(
+                        child=serializers.DictField(), help_text="{queue, day}: no history at all; not built."
+                    ),
+                    "short_history": serializers.ListField(
+                        child=serializers.DictField(),
+                        help_text="{queue, day, weeks_found, history_days}: built from fewer weeks than asked.",
+                    ),
                 },
             ),
             400: ErrorSerializer,

@@ -250,11 +250,16 @@ def forecast(request):
         "queue": request.GET.get("queue") or (choices["queues"][0] if choices["queues"] else ""),
         "start": request.GET.get("start") or (today - timedelta(days=13)).isoformat(),
         "end": request.GET.get("end") or today.isoformat(),
-        "shrinkage": request.GET.get("shrinkage") or "0.3",
+        "shrinkage_pct": request.GET.get("shrinkage_pct") or "30",
         "build_start": (today + timedelta(days=1)).isoformat(),
         "build_end": (today + timedelta(days=7)).isoformat(),
     }
     day = accuracy = None
+    try:  # the page asks for percent; the API (and the export link) takes a fraction
+        form["shrinkage"] = request.GET.get("shrinkage") or str(float(form["shrinkage_pct"].replace(",", ".")) / 100)
+    except ValueError:
+        error = error or _("shrinkage: write a percentage, e.g. 30")
+        form["shrinkage"] = "0.3"
     if form["queue"]:
         try:
             day = forecast_day(
