@@ -11,15 +11,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.utils import timezone
+
 from dashboard.core import erlang, metrics
 from dashboard.core.errors import FieldError
 from dashboard.core.models import SYNCHRONOUS_CHANNELS, Channel, ClosedDay, Contact, OpeningHours, Queue, Team
-from dashboard.core.periods import centre_tz, day_bounds, interval_starts, rollup_start
+from dashboard.core.periods import centre_tz, day_bounds, floor_interval, interval_starts, rollup_start
 from dashboard.intervals.public import (
     QUEUE_INTERVAL_COUNTS,
     QUEUE_INTERVAL_MAXIMA,
-    QueueInterval,
+    IntervalWatermark,
     interval_rows,
+    kpis_of,
     queues_filtered,
     team_interval_rows,
 )
@@ -114,32 +117,71 @@ def _utc_iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def interval_export_batches(query: ExportQuery) -> Iterator[list[dict]]:
+def closed_until(now: datetime | None = None) -> datetime:
+    """The end of the intervals an export may show: the interval store's watermark (aggregated up to
+    there), at most the last interval closed by ``now``. Later intervals have no figures yet — they are
+    left out rather than shown as zeros."""
+    closed = floor_interval(now or timezone.now())
+    mark = IntervalWatermark.objects.filter(pk=1).values_list("aggregated_until", flat=True).first()
+    return min(closed, mark) if mark is not None else closed
+
+
+def _zero_row(at: datetime, length: int, queue: Queue) -> dict:
+    """An interval in which nothing happened on ``queue``: every count 0, every KPI empty."""
+    row = dict.fromkeys((*QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA), 0)
+    row.update(start=at, end=at + timedelta(minutes=length), local_start=_local_iso(at), queue_id=queue.id,
+               queue=queue.name, channel=queue.channel, team=queue.team.name if queue.team else None)  # fmt: skip
+    row.update(kpis_of(row, queue.sl_formula))
+    return row
+
+
+def _export_starts(start: datetime, end: datetime, length: int) -> list[datetime]:
+    return sorted({rollup_start(s, length) for s in interval_starts(start, end)}) if end > start else []
+
+
+def interval_export_batches(query: ExportQuery, *, now: datetime | None = None) -> Iterator[list[dict]]:
     """The export's rows, one local day at a time (so memory holds one day, whatever the range): one
-    row per queue per interval of ``query.length`` minutes, with the columns of ``EXPORT_COLUMNS``.
+    row per selected queue per interval of ``query.length`` minutes, with the columns of
+    ``EXPORT_COLUMNS`` — **every** interval of the range, zeros included, whether or not the interval
+    store holds a row for it (it holds none before its first aggregation, for instance), up to the last
+    aggregated interval (``closed_until``).
 
     Days are whole local days (a DST day has 92 or 100 quarter-hours), so a 30- or 60-minute roll-up
-    never straddles two batches. Only intervals the interval store has aggregated appear."""
+    never straddles two batches."""
+    queues = queues_filtered(**query.filters())
+    until = closed_until(now)
     for day in query.days():
         start, end = day_bounds(day)
+        end = min(end, until)
+        stored = {
+            (row["start"], row["queue_id"]): row
+            for row in interval_rows(start=start, end=end, length=query.length, **query.filters())
+        }
         batch = []
-        for row in interval_rows(start=start, end=end, length=query.length, **query.filters()):
-            # The selector's row already holds every count and KPI under the export's names.
-            row["interval_start"] = row["local_start"]
-            row["interval_start_utc"] = _utc_iso(row["start"])
-            row["length_min"] = query.length
-            row["team"] = row["team"] or ""
-            batch.append(row)
+        for at in _export_starts(start, end, query.length):
+            for q in queues:
+                # The selector's row already holds every count and KPI under the export's names.
+                row = stored.get((at, q.id)) or _zero_row(at, query.length, q)
+                row["interval_start"] = row["local_start"]
+                row["interval_start_utc"] = _utc_iso(row["start"])
+                row["length_min"] = query.length
+                row["team"] = row["team"] or ""
+                batch.append(row)
         yield batch
 
 
-def interval_export_estimate(query: ExportQuery) -> int:
-    """About how many rows the export will have (exact for 15 minutes), to size a progress bar."""
-    queue_ids = [q.id for q in queues_filtered(**query.filters())]
-    start, _ = day_bounds(query.first_day)
-    _, end = day_bounds(query.last_day)
-    stored = QueueInterval.objects.filter(start__gte=start, start__lt=end, queue_id__in=queue_ids).count()
-    return stored * 15 // query.length
+def interval_export_estimate(query: ExportQuery, *, now: datetime | None = None) -> int:
+    """How many rows the export will have (exactly): every selected queue times every interval up to the
+    last aggregated one, as ``interval_export_batches`` writes them."""
+    queues = len(queues_filtered(**query.filters()))
+    until = closed_until(now)
+    intervals = 0
+    for day in query.days():
+        start, end = day_bounds(day)
+        if start >= until:
+            break
+        intervals += len(_export_starts(start, min(end, until), query.length))
+    return queues * intervals
 
 
 # --- required against staffed ---------------------------------------------------------------------------

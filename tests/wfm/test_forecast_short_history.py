@@ -40,9 +40,17 @@ def test_api_and_page_say_the_history_was_short(queue):  # noqa: F811
         {"queue": "Algemeen", "day": "2026-11-24", "weeks_found": 1, "history_days": ["2026-11-17"]}
     ]
     page = client_for().post(
-        "/wfm/forecast/", {"action": "build", "start": "2026-11-24", "end": "2026-11-24", "weeks": "4"}
+        "/wfm/forecast/",
+        {"action": "build", "start": "2026-11-24", "end": "2026-11-24", "weeks": "4"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     html = page.content.decode()
     assert page.status_code == 200 and 'id="short-history"' in html
     assert "fewer weeks of history than the 4 asked for" in html
     assert "Algemeen 2026-11-24: 1 week found (2026-11-17)" in html
+    dutch = client_for().post(
+        "/wfm/forecast/",
+        {"action": "build", "start": "2026-11-24", "end": "2026-11-24", "weeks": "4"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert "Algemeen 2026-11-24: 1 week gevonden (2026-11-17)" in dutch.content.decode()

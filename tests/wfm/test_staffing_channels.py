@@ -109,12 +109,16 @@ def test_staffing_page_opens_on_a_voice_team_and_shows_percentages(backoffice):
     QueueFactory(name="Algemeen", team=team, channel="voice")
     TeamFactory(name="Alpha chat")  # before it by name, but no queue
     assert default_staffing_team() == "Klantenservice 1e lijn"  # not Backoffice, first by name
-    page = client_for().get("/wfm/staffing/", {"day": DAY.isoformat()})
+    page = client_for().get("/wfm/staffing/", {"day": DAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert page.status_code == 200 and "<h2>Klantenservice 1e lijn" in html
     assert "target 80 % within 20 s" in html and "Target 0.80" not in html
     assert 'name="max_occupancy_pct"' in html and 'value="100"' in html
-    page = client_for().get("/wfm/staffing/", {"day": DAY.isoformat(), "team": "Backoffice", "max_occupancy_pct": "80"})
+    page = client_for().get(
+        "/wfm/staffing/",
+        {"day": DAY.isoformat(), "team": "Backoffice", "max_occupancy_pct": "80"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert page.status_code == 200 and page.context["result"]["max_occupancy"] == 0.8
     assert "respond within 8 h" in page.content.decode()
 
