@@ -179,8 +179,10 @@ class IntervalExportView(WfmAPIView):
             "Every field of the interval store per queue per interval of `length` minutes for the local "
             "days `start`–`end` (inclusive), with `service_level`, `asa_s`, `aht_s` and `abandon_rate` "
             "from the metrics module (percent and seconds). `interval_start` is local time with its UTC "
-            "offset, `interval_start_utc` the same instant in UTC. CSV (UTF-8, header row) and JSON are "
-            "streamed a day at a time; XLSX has typed cells. Columns: docs/wfm.md."
+            "offset, `interval_start_utc` the same instant in UTC. Every interval of the range is there, "
+            "zeros included, up to the last aggregated one. CSV (UTF-8, header row, comma, decimal point), "
+            "`csv-nl` (CSV for Dutch Excel: UTF-8 with a byte-order mark, semicolon, decimal comma) and JSON "
+            "are streamed a day at a time; XLSX has typed cells. Columns: docs/wfm.md."
         ),
         parameters=[ExportSerializer],
         responses={200: _FILE, 400: ErrorSerializer, 403: ErrorSerializer},
