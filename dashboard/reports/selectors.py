@@ -445,6 +445,7 @@ def report_api(*, kind: str, first_day: date, scope: ReportFilter, now: datetime
         "built_at": data["built_at"],
         "stored": stored,
         "final": data["final"],
+        "until": data.get("until"),
         "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
         "rows": [pick(r) for r in rows],
         "total": pick(total),

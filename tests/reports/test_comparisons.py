@@ -2,7 +2,7 @@
 earlier (not the whole of it), provisional figures not compared with final ones, and a change's direction
 (the arrow) kept apart from whether it is good (the colour)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from dashboard.core.periods import day_bounds
 from dashboard.intervals.models import IntervalWatermark
 from dashboard.intervals.services import intervals_aggregate
 from dashboard.reports.compute import same_time_earlier, so_far
-from dashboard.reports.selectors import ReportFilter, report_page
+from dashboard.reports.selectors import ReportFilter, report_api, report_page
 from tests.factories import QueueFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,8 @@ def test_today_so_far_is_compared_with_last_week_up_to_the_same_time(queue):
     offered = _kpis(view)["offered"]
     assert (offered["value"], offered["previous"], offered["delta"]) == (3, 2, 1)
     assert view["until_local"] == "2026-12-01 12:00" and view["previous_until_local"] == "2026-11-24 12:00"
+    api = report_api(kind="daily", first_day=TODAY, scope=ReportFilter(), now=local(TODAY, 12, 7))
+    assert api["until"] == local(TODAY, 12).astimezone(UTC).isoformat() and api["total"]["offered"] == 3
     # Yesterday is over: compared whole with the Monday before.
     whole = report_page(kind="daily", first_day=LAST_WEEK, scope=ReportFilter(), now=local(TODAY, 12, 7))
     assert _kpis(whole)["offered"]["value"] == 7 and whole["until_local"] is None
