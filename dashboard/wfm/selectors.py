@@ -508,6 +508,7 @@ def forecast_day(
     actual offered and AHT, the agents required for the forecast (Erlang, the queue's target and
     threshold) and for the actual volume, and the day's accuracy (WAPE and bias over the intervals that
     have actual figures)."""
+    _no_nul("queue", queue)
     q = Queue.objects.select_related("team").filter(name=queue).first()
     if q is None:
         raise FieldError("queue", f"unknown queue {queue!r}")
@@ -671,8 +672,16 @@ def forecast_export_batches(
         yield batch
 
 
+def _no_nul(field: str, value: str | None) -> None:
+    """PostgreSQL's text cannot hold a NUL character, so no name has one: say so instead of failing."""
+    if value and "\x00" in value:
+        raise FieldError(field, "must not contain a NUL character")
+
+
 def check_filters(*, queue: str | None = None, team: str | None = None, channel: str | None = None) -> None:
     """A FieldError naming the filter when a queue, team or channel name is unknown."""
+    for field, value in (("queue", queue), ("team", team), ("channel", channel)):
+        _no_nul(field, value)
     if queue and not Queue.objects.filter(name=queue).exists():
         raise FieldError("queue", f"unknown queue {queue!r}")
     if team and not Team.objects.filter(name=team).exists():

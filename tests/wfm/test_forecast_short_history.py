@@ -54,3 +54,10 @@ def test_api_and_page_say_the_history_was_short(queue):  # noqa: F811
         HTTP_ACCEPT_LANGUAGE="nl",
     )
     assert "Algemeen 2026-11-24: 1 week gevonden (2026-11-17)" in dutch.content.decode()
+
+
+def test_a_nul_in_a_name_is_a_400_not_a_500(queue):  # noqa: F811  (found by the fuzz suite on PostgreSQL)
+    assert client_for().get("/wfm/forecast/", {"queue": "\x00"}).status_code == 200  # the page says what is wrong
+    page = client_for().get("/wfm/forecast/", {"queue": "A\x00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "queue: must not contain a NUL character" in page.content.decode()
+    assert client_for().get("/api/v1/wfm/forecast/", {"day": "2026-11-24", "queue": "\x00"}).status_code == 400
