@@ -208,6 +208,14 @@ def test_staffing_opens_on_a_voice_team_in_percentages_and_email_is_workload(web
     OpeningHours.objects.create(queue=email, weekday=day.weekday(), opens=clock_time(8), closes=clock_time(17))
     voice_team = TeamFactory(name="Klantenservice 1e lijn")
     QueueFactory(name="Algemeen", team=voice_team, channel="voice", sl_target_pct=80, sl_threshold_s=20)
+    from datetime import datetime
+
+    from dashboard.core.models import Contact
+
+    tz = timezone.get_current_timezone()
+    for n in range(30):  # e-mails at night, waiting for the morning
+        Contact.objects.create(contact_id=f"night{n}", queue=email, channel="email",
+                               offered_at=datetime.combine(day, clock_time(0, 40 + n % 20), tz))  # fmt: skip
     start, end = day_bounds(day)
     intervals_aggregate(start=start, end=end)
     page = login(browser, web.base)
@@ -229,4 +237,7 @@ def test_staffing_opens_on_a_voice_team_in_percentages_and_email_is_workload(web
         "#staffing-model"
     )
     assert page.locator("#staffing-table tbody tr.under").count() == 0
+    night = page.locator("#staffing-table tbody tr", has_text="01:15")
+    cells = night.locator("td")
+    assert cells.nth(2).inner_text() == "30" and cells.nth(5).inner_text() == "0.0"  # backlog 30, nobody needed
     page.screenshot(path=str(ARTIFACTS / "wfm-staffing-backoffice.png"), full_page=True)
