@@ -139,7 +139,7 @@ def report_pdf(view: dict) -> bytes:
     previous = view["previous_label"] or "-"
     rows = [
         [k["label"], _n(k["value"], k["unit"]), _n(k["target"], k["unit"]), _n(k["previous"], k["unit"]),
-         _n(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
+         _("provisional") if k.get("provisional") else _n(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
         for k in view["kpis"]
     ]  # fmt: skip
     doc.table([_("KPI"), _("Value"), _("Target"), f"{_('Previous')} ({previous})", _("Difference")], rows,

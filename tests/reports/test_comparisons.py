@@ -2,16 +2,20 @@
 earlier (not the whole of it), provisional figures not compared with final ones, and a change's direction
 (the arrow) kept apart from whether it is good (the colour)."""
 
+import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
+from pypdf import PdfReader
 
 from dashboard.core.models import Contact
 from dashboard.core.periods import day_bounds
 from dashboard.intervals.models import IntervalWatermark
 from dashboard.intervals.services import intervals_aggregate
 from dashboard.reports.compute import same_time_earlier, so_far
+from dashboard.reports.pdf import report_pdf
 from dashboard.reports.selectors import ReportFilter, report_api, report_page
 from tests.factories import QueueFactory, TeamFactory
 
@@ -107,6 +111,9 @@ def test_provisional_first_contact_resolution_is_not_compared(queue):
     fcr = _kpis(view)["fcr"]
     assert fcr["value"] == 100.0 and fcr["previous"] == 50.0
     assert fcr["provisional"] is True and fcr["delta"] is None and fcr["trend"] is None and fcr["direction"] is None
+    with translation.override("en"):
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(view))).pages)
+    assert "provisional" in text
     # Once both are final they are compared again.
     final = report_page(
         kind="daily", first_day=yesterday, scope=ReportFilter(), now=local(TODAY + timedelta(days=8), 8)
