@@ -557,3 +557,87 @@ def forecast_bias(*, forecast: float, actual: float) -> float | None:
     if actual <= 0:
         return None
     return 100.0 * (forecast - actual) / actual
+
+
+# --- comparing a figure with an earlier period (appended by the reports area) ---------------------------
+
+# Whether a higher value of a figure is better: True (service level), False (a wait, a rate of failure) or
+# None (a volume, a share of demand: neither good nor bad). The one table every comparison reads — the
+# reports' trend column, its colours and their PDF — so that "ASA went down" is green everywhere.
+HIGHER_IS_BETTER: dict[str, bool | None] = {
+    "offered": None,
+    "answered": None,
+    "service_level": True,
+    "asa_s": False,
+    "aht_s": False,
+    "abandon_rate": False,
+    "max_wait_s": False,
+    "response_attainment": True,
+    "transfer_rate": False,
+    "repeat_rate": False,
+    "fcr": True,
+    "callbacks_kept_rate": True,
+    "outside_hours_share": None,
+    "occupancy": None,
+}
+
+
+def change(value: float | None, previous: float | None, *, higher_is_better: bool | None) -> dict:
+    """How ``value`` compares with ``previous``: ``delta`` (value − previous), ``direction`` — what the
+    number did: 'up', 'down' or 'same' — and ``verdict`` — whether that is good: 'better', 'worse', 'same',
+    or None when the figure is neither (``higher_is_better`` None). The direction and the verdict are kept
+    apart so a screen can show the one with an arrow and the other with a colour: ASA falling is
+    ``down`` and ``better``. All three are None when either value is missing."""
+    if value is None or previous is None:
+        return {"delta": None, "direction": None, "verdict": None}
+    delta = value - previous
+    if delta == 0:
+        return {"delta": delta, "direction": "same", "verdict": "same"}
+    direction = "up" if delta > 0 else "down"
+    if higher_is_better is None:
+        verdict = None
+    else:
+        verdict = "better" if (delta > 0) == higher_is_better else "worse"
+    return {"delta": delta, "direction": direction, "verdict": verdict}
+
+
+# --- workforce management: asynchronous work (appended by the WFM area) ---------------------------------
+
+
+def workload_agents(
+    *,
+    arriving: float,
+    backlog: float,
+    handle_s: float | None,
+    interval_s: float,
+    response_target_s: float | None,
+    max_occupancy: float = 1.0,
+) -> float | None:
+    """Agents an asynchronous queue (e-mail, WhatsApp, social, letters, callbacks) needs in an interval,
+    by workload rather than Erlang: nobody waits on the line, so the work on hand — the items arriving in
+    the interval plus the backlog at its start — may be spread over the queue's response-time target::
+
+        agents = (arriving + backlog) × handle time ÷ max(interval, response target) ÷ max occupancy
+
+    Workload is the usual measure for deferrable work (items × handle time; Cleveland, "Call Center
+    Management on Fast Forward", on responding to e-mail and other non-voice contacts). A target shorter
+    than the interval, or none, leaves the interval itself: the work must then be done within it, as pure
+    workload (items × handle time ÷ interval). The result is a fraction of an agent, not rounded.
+
+    0 without work; None when there is work but no handle time to weigh it (nothing handled yet).
+    """
+    if interval_s <= 0:
+        raise ValueError("interval_s must be above 0")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError("max_occupancy must be above 0 and at most 1")
+    if arriving < 0 or backlog < 0:
+        raise ValueError("arriving and backlog must not be negative")
+    items = arriving + backlog
+    if items == 0:
+        return 0.0
+    if handle_s is None:
+        return None
+    if handle_s < 0:
+        raise ValueError("handle_s must not be negative")
+    window = max(interval_s, response_target_s or 0)
+    return items * handle_s / window / max_occupancy

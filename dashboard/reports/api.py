@@ -101,6 +101,11 @@ class ReportSerializer(serializers.Serializer):
     built_at = serializers.DateTimeField()
     stored = serializers.BooleanField(help_text="False: computed now (the period has no built report yet).")
     final = serializers.BooleanField(help_text="True once the 7 days after the period have passed.")
+    until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="A period still running (today, this week): its figures run up to this instant (the end of "
+        "the last aggregated interval); null for a whole period.",
+    )
     filters = serializers.DictField()
     rows = ReportRowSerializer(many=True)
     total = ReportTotalSerializer(

@@ -18,7 +18,15 @@ from django.utils import timezone
 from dashboard.core.errors import FieldError
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
 from dashboard.core.models import Queue, Team
-from dashboard.core.periods import centre_tz, day_bounds, interval_starts, iso_week_label, local_date, week_monday
+from dashboard.core.periods import (
+    centre_tz,
+    day_bounds,
+    floor_interval,
+    interval_starts,
+    iso_week_label,
+    local_date,
+    week_monday,
+)
 from dashboard.core.sql import REPEAT_WINDOW_US, Dialect, pg_tune
 from dashboard.intervals.public import (
     QUEUE_INTERVAL_COUNTS,
@@ -79,11 +87,13 @@ def _to_day(d: Dialect, key) -> date:
     return local_date(datetime.fromtimestamp(int(key), tz=UTC))
 
 
-def _contact_facts(days: list[date], queues: dict[str, dict]) -> None:
+def _contact_facts(days: list[date], queues: dict[str, dict], until: datetime | None = None) -> None:
     """Add reasons, repeat contacts, first-contact resolution and transfer destinations per day and queue
-    (``queues`` maps a day's ISO date to its queue dicts)."""
+    (``queues`` maps a day's ISO date to its queue dicts), of the contacts offered before ``until``."""
     d = Dialect()
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
+    if until is not None:
+        end = max(start, min(end, until))
     params = {"start": d.param_time(start), "end": d.param_time(end), "tz": centre_tz().key}
     day_key = _day_keyed(d, "c.offered_at")
     window = timedelta(days=REPEAT_WINDOW_DAYS)
@@ -156,6 +166,28 @@ FROM g GROUP BY dk, q, reason
             qd["agent_transfers"] += int(to_agent_n or 0)
 
 
+def so_far(*, kind: str, first_day: date, now: datetime, aggregated_until: datetime | None) -> datetime | None:
+    """Where a period that is still running stands: the end of its last interval the interval store holds
+    (the aggregation's watermark, at most the last closed interval). None when the period is over (or
+    has not begun): it is then compared whole."""
+    first, after, _ = period_of(kind, first_day)
+    start, end = day_bounds(first)[0], day_bounds(after - timedelta(days=1))[1]
+    if now >= end or now < start:
+        return None
+    closed = floor_interval(now)
+    cut = min(closed, aggregated_until) if aggregated_until is not None else closed
+    return max(start, cut)
+
+
+def same_time_earlier(at: datetime, *, days: int) -> datetime:
+    """The instant ``days`` days before ``at`` at the same local wall-clock time (a week before 14:30 is
+    14:30, also across a DST change, which makes that week 167 or 169 hours long)."""
+    tz = centre_tz()
+    local = at.astimezone(tz)
+    earlier = datetime.combine(local.date() - timedelta(days=days), local.time(), tz)
+    return earlier.astimezone(UTC)
+
+
 def queue_info() -> dict[str, dict]:
     """What a report keeps of each queue's configuration (as it was when the report was built)."""
     return {
@@ -172,12 +204,15 @@ def queue_info() -> dict[str, dict]:
     }
 
 
-def days_compute(days: list[date]) -> dict[str, dict]:
+def days_compute(days: list[date], *, until: datetime | None = None) -> dict[str, dict]:
     """The figures of each local day in ``days`` (consecutive), keyed by ISO date: per queue the summed
     interval counts, the quarter-hour slots, reasons, repeats, first-contact resolution and transfers;
-    per team the agent time."""
+    per team the agent time. With ``until`` (an interval boundary), only what happened before it: the
+    days "so far", to compare a running period with an earlier one cut at the same time of day."""
     days = sorted(days)
     start, end = day_bounds(days[0])[0], day_bounds(days[-1])[1]
+    if until is not None:
+        end = max(start, min(end, until))
     bounds = {day.isoformat(): day_bounds(day) for day in days}
     slot_index = {
         iso: {int(s.timestamp()): i for i, s in enumerate(interval_starts(lo, hi))} for iso, (lo, hi) in bounds.items()
@@ -220,7 +255,7 @@ def days_compute(days: list[date]) -> dict[str, dict]:
             td[f] += v
         for reason, v in paused_by_reason.items():
             _add(td["paused_by_reason"], reason, v)
-    _contact_facts(days, queues)
+    _contact_facts(days, queues, until)
     return out
 
 
@@ -235,17 +270,27 @@ def _merge_queue(into: dict, part: dict) -> None:
 
 
 def report_compute(
-    *, kind: str, first_day: date, now: datetime | None = None, per_day: dict[str, dict] | None = None
+    *,
+    kind: str,
+    first_day: date,
+    now: datetime | None = None,
+    per_day: dict[str, dict] | None = None,
+    until: datetime | None = None,
 ) -> dict:
     """A report's document: the period, the queues' and teams' configuration and figures, and the slots
     (quarter-hours of the day, or the seven days of the week). ``per_day`` may hold the days already
-    computed by ``days_compute``."""
+    computed by ``days_compute``. With ``until`` inside the period, the period so far: only what happened
+    before ``until`` (the document's ``until`` says so; None for a whole period)."""
     now = now or timezone.now()
     first, after, label = period_of(kind, first_day)
     days = [first + timedelta(days=i) for i in range((after - first).days)]
-    if per_day is None or any(d.isoformat() not in per_day for d in days):
-        per_day = days_compute(days)
     start, end = day_bounds(first)[0], day_bounds(after - timedelta(days=1))[1]
+    if until is not None and until >= end:
+        until = None
+    if until is not None:
+        per_day = days_compute(days, until=until)
+    elif per_day is None or any(d.isoformat() not in per_day for d in days):
+        per_day = days_compute(days)
     tz = centre_tz()
     data = {
         "kind": kind,
@@ -256,6 +301,7 @@ def report_compute(
         "end": end.isoformat(),
         "time_zone": tz.key,
         "built_at": now.isoformat(),
+        "until": until.isoformat() if until is not None else None,
         "final": now >= end + timedelta(days=REPEAT_WINDOW_DAYS),
         "fcr_window_ends": (end + timedelta(days=REPEAT_WINDOW_DAYS)).isoformat(),
         "queue_info": queue_info(),

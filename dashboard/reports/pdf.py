@@ -154,7 +154,7 @@ def report_pdf(view: dict) -> bytes:
     previous = view["previous_label"] or "-"
     rows = [
         [k["label"], _figure(k["value"], k["unit"]), _figure(k["target"], k["unit"]), _figure(k["previous"], k["unit"]),
-         _change(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
+         _("provisional") if k.get("provisional") else _change(k["delta"], k["unit"]) if k["delta"] is not None else "-"]
         for k in view["kpis"]
     ]  # fmt: skip
     doc.table([_("KPI"), _("Value"), _("Target"), f"{_('Previous')} ({previous})", _("Difference")], rows,

@@ -16,10 +16,10 @@ from dashboard.core import metrics
 from dashboard.core.errors import FieldError
 from dashboard.core.metrics import Counts, KindCounts
 from dashboard.core.models import KPI, SYNCHRONOUS_CHANNELS, Channel, Queue, Team
-from dashboard.core.periods import check_day, iso_week_label, local_date, parse_iso_week, week_monday
+from dashboard.core.periods import centre_tz, check_day, iso_week_label, local_date, parse_iso_week, week_monday
 from dashboard.ingest.public import ACKNOWLEDGEMENT, ANONYMOUS_BANK_TEAM
-from dashboard.intervals.public import QUEUE_INTERVAL_COUNTS, kpis_of
-from dashboard.reports.compute import SLOT_FIELDS, period_of, report_compute
+from dashboard.intervals.public import QUEUE_INTERVAL_COUNTS, IntervalWatermark, kpis_of
+from dashboard.reports.compute import SLOT_FIELDS, period_of, report_compute, same_time_earlier, so_far
 from dashboard.reports.models import Report, ReportKind
 
 TOP_REASONS = 10
@@ -95,14 +95,34 @@ def parse_week(text: str | None, *, field: str = "week") -> date:
         raise ReportQueryError(field, str(error)) from None
 
 
+def _aggregated_until() -> datetime | None:
+    mark = IntervalWatermark.objects.filter(pk=1).first()
+    return mark.aggregated_until if mark else None
+
+
 def report_data(*, kind: str, first_day: date, now: datetime | None = None) -> tuple[dict, bool]:
     """The document of the period: the stored report, else (a period not built yet, like today or this
-    week) the same computed from the interval store now. Returns (data, stored)."""
+    week) the same computed from the interval store now — for a period still running, up to the end of
+    its last aggregated interval (the document's ``until``). Returns (data, stored)."""
+    now = now or timezone.now()
     first, _, _ = period_of(kind, first_day)
     report = Report.objects.filter(kind=kind, period_start=first).first()
     if report is not None:
         return report.data, True
-    return report_compute(kind=kind, first_day=first, now=now or timezone.now()), False
+    until = so_far(kind=kind, first_day=first, now=now, aggregated_until=_aggregated_until())
+    return report_compute(kind=kind, first_day=first, now=now, until=until), False
+
+
+def previous_data(*, kind: str, data: dict, now: datetime | None = None) -> dict:
+    """The document ``data`` is compared with: the same weekday a week before (daily) or the week before
+    (weekly) — whole when ``data`` is a whole period, else up to the same local time a week earlier (today
+    until 14:30 against last Tuesday until 14:30), so a period so far is never set against a whole one."""
+    now = now or timezone.now()
+    first = previous_first_day(kind, date.fromisoformat(data["first_day"]))
+    if not data.get("until"):
+        return report_data(kind=kind, first_day=first, now=now)[0]
+    until = same_time_earlier(datetime.fromisoformat(data["until"]), days=7)
+    return report_compute(kind=kind, first_day=first, now=now, until=until)
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
@@ -193,21 +213,32 @@ def _targets(infos: list[dict]) -> dict[str, KPI | float]:
 
 
 KPI_TABLE = [
-    # key, label, unit, KPI code (for the target), higher is better
-    ("offered", _("Offered"), "", None, None),
-    ("answered", _("Answered"), "", None, None),
-    ("service_level", _("Service level"), "%", KPI.Code.SERVICE_LEVEL, True),
-    ("asa_s", _("Average speed of answer"), "s", KPI.Code.ASA, False),
-    ("aht_s", _("Average handle time"), "s", KPI.Code.AHT, False),
-    ("abandon_rate", _("Abandon rate"), "%", KPI.Code.ABANDON_RATE, False),
-    ("max_wait_s", _("Longest wait (answered)"), "s", KPI.Code.LONGEST_WAIT, False),
-    ("response_attainment", _("Asynchronous: answered within response target"), "%", None, True),
-    ("transfer_rate", _("Transfer rate"), "%", None, False),
-    ("repeat_rate", _("Repeat contacts"), "%", None, False),
-    ("fcr", _("First-contact resolution"), "%", None, True),
-    ("callbacks_kept_rate", _("Callbacks kept on time"), "%", None, True),
-    ("outside_hours_share", _("Demand outside opening hours"), "%", None, None),
+    # key, label, unit, KPI code (for the target); whether higher is better: metrics.HIGHER_IS_BETTER
+    ("offered", _("Offered"), "", None),
+    ("answered", _("Answered"), "", None),
+    ("service_level", _("Service level"), "%", KPI.Code.SERVICE_LEVEL),
+    ("asa_s", _("Average speed of answer"), "s", KPI.Code.ASA),
+    ("aht_s", _("Average handle time"), "s", KPI.Code.AHT),
+    ("abandon_rate", _("Abandon rate"), "%", KPI.Code.ABANDON_RATE),
+    ("max_wait_s", _("Longest wait (answered)"), "s", KPI.Code.LONGEST_WAIT),
+    ("response_attainment", _("Asynchronous: answered within response target"), "%", None),
+    ("transfer_rate", _("Transfer rate"), "%", None),
+    ("repeat_rate", _("Repeat contacts"), "%", None),
+    ("fcr", _("First-contact resolution"), "%", None),
+    ("callbacks_kept_rate", _("Callbacks kept on time"), "%", None),
+    ("outside_hours_share", _("Demand outside opening hours"), "%", None),
 ]
+# Figures that are not final with the period: first-contact resolution waits 7 days for a repeat that
+# may still come (final with the report); callbacks kept on time count promises not yet due as not kept
+# (final once the period is over).
+PROVISIONAL_UNTIL_FINAL = frozenset({"fcr"})
+PROVISIONAL_WHILE_RUNNING = frozenset({"callbacks_kept_rate"})
+
+
+def _provisional(key: str, data: dict) -> bool:
+    return (key in PROVISIONAL_UNTIL_FINAL and not data.get("final")) or (
+        key in PROVISIONAL_WHILE_RUNNING and bool(data.get("until"))
+    )
 
 
 def _summary(data: dict, scope: ReportFilter) -> dict:
@@ -239,16 +270,23 @@ def _summary(data: dict, scope: ReportFilter) -> dict:
     return {"infos": infos, "qids": qids, "parts": parts, "part_infos": part_infos, "total": total}
 
 
-def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
+def _kpi_table(summary: dict, previous: dict | None, *, data: dict, previous_data: dict | None) -> list[dict]:
+    """The KPI rows: value, target and status, and the change against the previous period — its
+    ``direction`` (up/down: the arrow) apart from its ``verdict`` (better/worse: the colour, by
+    ``metrics.HIGHER_IS_BETTER``). A provisional figure (see ``PROVISIONAL_UNTIL_FINAL``) of either
+    period is shown as such and not compared."""
     targets = _targets(summary["infos"])
     out = []
-    for key, label, unit, code, higher in KPI_TABLE:
+    for key, label, unit, code in KPI_TABLE:
+        higher = metrics.HIGHER_IS_BETTER[key]
         value = summary["total"].get(key)
         before = previous["total"].get(key) if previous else None
+        provisional = _provisional(key, data) or bool(previous_data and _provisional(key, previous_data))
         target = targets.get(code) if code else None
+        moved = metrics.change(value, None if provisional else before, higher_is_better=higher)
         row = {"key": key, "label": str(label), "unit": unit, "value": value, "previous": before,
-               "delta": _round(value - before) if value is not None and before is not None else None,
-               "higher_is_better": higher, "target": None, "status": ""}  # fmt: skip
+               "delta": _round(moved["delta"]), "direction": moved["direction"], "trend": moved["verdict"],
+               "provisional": provisional, "higher_is_better": higher, "target": None, "status": ""}  # fmt: skip
         if isinstance(target, KPI):
             row["target"] = target.target
             row["status"] = target.status(value)
@@ -256,10 +294,6 @@ def _kpi_table(summary: dict, previous: dict | None) -> list[dict]:
             row["target"] = target
             if value is not None:
                 row["status"] = metrics.target_status(value, target=target, higher_is_better=higher)
-        if higher is not None and row["delta"] is not None and row["delta"] != 0:
-            row["trend"] = "better" if (row["delta"] > 0) == higher else "worse"
-        else:
-            row["trend"] = "same" if row["delta"] == 0 else None
         out.append(row)
     return out
 
@@ -297,6 +331,13 @@ def _chart(data: dict, summary: dict) -> dict:
             _round(metrics.abandon_rate(abandoned=s[idx["abandoned"]], offered=s[idx["offered"]]))
         )
     return chart
+
+
+def _local_text(iso: str | None) -> str | None:
+    """An instant of a document as the centre's wall clock, ``YYYY-MM-DD HH:MM``."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(centre_tz()).strftime("%Y-%m-%d %H:%M")
 
 
 def _top(counter: dict, n: int) -> list[tuple[str, int]]:
@@ -359,9 +400,13 @@ def report_view(*, data: dict, queue: str | None = None, team: str | None = None
         "stored": stored,
         "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
         "previous_label": previous["label"] if previous else None,
+        "until": data.get("until"),
+        "until_local": _local_text(data.get("until")),
+        "previous_first_day": previous["first_day"] if previous else None,
+        "previous_until_local": _local_text(previous.get("until")) if previous else None,
         "rows": rows,
         "total": total,
-        "kpis": _kpi_table(summary, before),
+        "kpis": _kpi_table(summary, before, data=data, previous_data=previous),
         "chart": _chart(data, summary),
         "reasons": _top(reasons, TOP_REASONS),
         "repeats": sorted(repeats, key=lambda r: (-r[2], r[0], r[1]))[:TOP_REPEATS],
@@ -407,7 +452,7 @@ def report_page(*, kind: str, first_day: date, scope: ReportFilter, now: datetim
     now = now or timezone.now()
     scope.validate()
     data, stored = report_data(kind=kind, first_day=first_day, now=now)
-    previous, _ = report_data(kind=kind, first_day=previous_first_day(kind, first_day), now=now)
+    previous = previous_data(kind=kind, data=data, now=now)
     return report_view(data=data, queue=scope.queue, team=scope.team, channel=scope.channel, previous=previous,
                        stored=stored)  # fmt: skip
 
@@ -441,6 +486,7 @@ def report_api(*, kind: str, first_day: date, scope: ReportFilter, now: datetime
         "built_at": data["built_at"],
         "stored": stored,
         "final": data["final"],
+        "until": data.get("until"),
         "filters": {"queue": scope.queue, "team": scope.team, "channel": scope.channel},
         "rows": [pick(r) for r in rows],
         "total": out_total,

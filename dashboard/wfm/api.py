@@ -179,8 +179,10 @@ class IntervalExportView(WfmAPIView):
             "Every field of the interval store per queue per interval of `length` minutes for the local "
             "days `start`–`end` (inclusive), with `service_level`, `asa_s`, `aht_s` and `abandon_rate` "
             "from the metrics module (percent and seconds). `interval_start` is local time with its UTC "
-            "offset, `interval_start_utc` the same instant in UTC. CSV (UTF-8, header row) and JSON are "
-            "streamed a day at a time; XLSX has typed cells. Columns: docs/wfm.md."
+            "offset, `interval_start_utc` the same instant in UTC. Every interval of the range is there, "
+            "zeros included, up to the last aggregated one. CSV (UTF-8, header row, comma, decimal point), "
+            "`csv-nl` (CSV for Dutch Excel: UTF-8 with a byte-order mark, semicolon, decimal comma) and JSON "
+            "are streamed a day at a time; XLSX has typed cells. Columns: docs/wfm.md."
         ),
         parameters=[ExportSerializer],
         responses={200: _FILE, 400: ErrorSerializer, 403: ErrorSerializer},
@@ -392,12 +394,19 @@ class StaffingView(WfmAPIView):
         operation_id="wfm_staffing",
         summary="Required against staffed agents per interval of a day",
         description=(
-            "For one queue or one team (give exactly one): per interval, the agents an Erlang model (C, or A "
-            "with `patience_s`) needed for the offered contacts and AHT that actually happened, at the "
-            "queue's service-level target and threshold (a team: its queues pooled, the strictest target), "
-            "next to the agents actually staffed from agent state time (`staffed_agents`: logged in; "
-            "`productive_agents`: available, on contact or in after-call work; for a queue, its share of its "
-            "team's). `mark` is `under`, `over` or empty. See docs/wfm.md."
+            "For one queue or one team (give exactly one): per interval, the agents the work that actually "
+            "came needed, next to the agents actually staffed from agent state time (`staffed_agents`: logged "
+            "in; `productive_agents`: available, on contact or in after-call work; for a queue, its share of "
+            "its team's). Synchronous queues (voice, chat, video, counter) need what an Erlang model (C, or A "
+            "with `patience_s`) gives for their offered contacts and AHT pooled, at the strictest "
+            "service-level target and threshold among them (`required_erlang`, `traffic_erlangs`). "
+            "Asynchronous queues (e-mail, WhatsApp, social, letter, callback) need workload "
+            "(`required_workload`, a fraction of an agent): the items arriving plus the `backlog` at the "
+            "interval's start, times the AHT, spread over the queue's `response_target_s` (at least the "
+            "interval), divided by `max_occupancy`, and 0 while the queue is closed. `required_agents` is "
+            "the sum; `model` names what was used (`erlang_c`, `erlang_a`, `workload`, or e.g. "
+            "`erlang_c+workload`); `service_level_target` (fraction) and `threshold_s` are null without "
+            "synchronous queues. `mark` is `under`, `over` or empty. See docs/wfm.md."
         ),
         parameters=[StaffingQuerySerializer],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
@@ -516,7 +525,9 @@ class ForecastBuildView(WfmAPIView):
             "For every selected queue and local day `start`–`end`: per quarter-hour, the same weekday's "
             "quarter-hour over the last `weeks` weeks, weighted (`weights`, most recent first; default "
             "weeks, weeks − 1, …, 1), with the calendar's event factors divided out of history and multiplied "
-            "into the forecast day. Replaces the forecast of those queue-days. See docs/wfm.md."
+            "into the forecast day. Replaces the forecast of those queue-days. A queue-day with fewer history "
+            "weeks in the interval store than asked is built from those it has and listed in `short_history` "
+            "with the weeks found; one with none is listed in `without_history` and left alone. See docs/wfm.md."
         ),
         request=ForecastBuildSerializer,
         responses={
@@ -527,7 +538,14 @@ class ForecastBuildView(WfmAPIView):
                     "rows": serializers.IntegerField(),
                     "created": serializers.IntegerField(),
                     "updated": serializers.IntegerField(),
-                    "without_history": serializers.ListField(child=serializers.DictField()),
+                    "weeks": serializers.IntegerField(help_text="Weeks of history asked for (weighted above 0)."),
+                    "without_history": serializers.ListField(
+                        child=serializers.DictField(), help_text="{queue, day}: no history at all; not built."
+                    ),
+                    "short_history": serializers.ListField(
+                        child=serializers.DictField(),
+                        help_text="{queue, day, weeks_found, history_days}: built from fewer weeks than asked.",
+                    ),
                 },
             ),
             400: ErrorSerializer,

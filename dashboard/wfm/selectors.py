@@ -9,23 +9,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from dashboard.core import erlang, metrics
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Channel, Queue, Team
-from dashboard.core.periods import centre_tz, day_bounds, interval_starts, rollup_start
+from dashboard.core.models import SYNCHRONOUS_CHANNELS, Channel, ClosedDay, Contact, OpeningHours, Queue, Team
+from dashboard.core.periods import centre_tz, day_bounds, floor_interval, interval_starts, rollup_start
 from dashboard.intervals.public import (
     QUEUE_INTERVAL_COUNTS,
     QUEUE_INTERVAL_MAXIMA,
-    QueueInterval,
+    IntervalWatermark,
     interval_rows,
+    kpis_of,
     queues_filtered,
     team_interval_rows,
 )
 from dashboard.wfm.models import ForecastInterval
 
 LENGTHS = (15, 30, 60)
+BACKLOG_REACH = timedelta(days=31)  # an asynchronous item waiting longer than this is not counted as work
 MAX_EXPORT_DAYS = 400
 
 # The interval export's columns, in order (docs/wfm.md explains each).
@@ -113,32 +117,71 @@ def _utc_iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def interval_export_batches(query: ExportQuery) -> Iterator[list[dict]]:
+def closed_until(now: datetime | None = None) -> datetime:
+    """The end of the intervals an export may show: the interval store's watermark (aggregated up to
+    there), at most the last interval closed by ``now``. Later intervals have no figures yet — they are
+    left out rather than shown as zeros."""
+    closed = floor_interval(now or timezone.now())
+    mark = IntervalWatermark.objects.filter(pk=1).values_list("aggregated_until", flat=True).first()
+    return min(closed, mark) if mark is not None else closed
+
+
+def _zero_row(at: datetime, length: int, queue: Queue) -> dict:
+    """An interval in which nothing happened on ``queue``: every count 0, every KPI empty."""
+    row = dict.fromkeys((*QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA), 0)
+    row.update(start=at, end=at + timedelta(minutes=length), local_start=_local_iso(at), queue_id=queue.id,
+               queue=queue.name, channel=queue.channel, team=queue.team.name if queue.team else None)  # fmt: skip
+    row.update(kpis_of(row, queue.sl_formula))
+    return row
+
+
+def _export_starts(start: datetime, end: datetime, length: int) -> list[datetime]:
+    return sorted({rollup_start(s, length) for s in interval_starts(start, end)}) if end > start else []
+
+
+def interval_export_batches(query: ExportQuery, *, now: datetime | None = None) -> Iterator[list[dict]]:
     """The export's rows, one local day at a time (so memory holds one day, whatever the range): one
-    row per queue per interval of ``query.length`` minutes, with the columns of ``EXPORT_COLUMNS``.
+    row per selected queue per interval of ``query.length`` minutes, with the columns of
+    ``EXPORT_COLUMNS`` — **every** interval of the range, zeros included, whether or not the interval
+    store holds a row for it (it holds none before its first aggregation, for instance), up to the last
+    aggregated interval (``closed_until``).
 
     Days are whole local days (a DST day has 92 or 100 quarter-hours), so a 30- or 60-minute roll-up
-    never straddles two batches. Only intervals the interval store has aggregated appear."""
+    never straddles two batches."""
+    queues = queues_filtered(**query.filters())
+    until = closed_until(now)
     for day in query.days():
         start, end = day_bounds(day)
+        end = min(end, until)
+        stored = {
+            (row["start"], row["queue_id"]): row
+            for row in interval_rows(start=start, end=end, length=query.length, **query.filters())
+        }
         batch = []
-        for row in interval_rows(start=start, end=end, length=query.length, **query.filters()):
-            # The selector's row already holds every count and KPI under the export's names.
-            row["interval_start"] = row["local_start"]
-            row["interval_start_utc"] = _utc_iso(row["start"])
-            row["length_min"] = query.length
-            row["team"] = row["team"] or ""
-            batch.append(row)
+        for at in _export_starts(start, end, query.length):
+            for q in queues:
+                # The selector's row already holds every count and KPI under the export's names.
+                row = stored.get((at, q.id)) or _zero_row(at, query.length, q)
+                row["interval_start"] = row["local_start"]
+                row["interval_start_utc"] = _utc_iso(row["start"])
+                row["length_min"] = query.length
+                row["team"] = row["team"] or ""
+                batch.append(row)
         yield batch
 
 
-def interval_export_estimate(query: ExportQuery) -> int:
-    """About how many rows the export will have (exact for 15 minutes), to size a progress bar."""
-    queue_ids = [q.id for q in queues_filtered(**query.filters())]
-    start, _ = day_bounds(query.first_day)
-    _, end = day_bounds(query.last_day)
-    stored = QueueInterval.objects.filter(start__gte=start, start__lt=end, queue_id__in=queue_ids).count()
-    return stored * 15 // query.length
+def interval_export_estimate(query: ExportQuery, *, now: datetime | None = None) -> int:
+    """How many rows the export will have (exactly): every selected queue times every interval up to the
+    last aggregated one, as ``interval_export_batches`` writes them."""
+    queues = len(queues_filtered(**query.filters()))
+    until = closed_until(now)
+    intervals = 0
+    for day in query.days():
+        start, end = day_bounds(day)
+        if start >= until:
+            break
+        intervals += len(_export_starts(start, min(end, until), query.length))
+    return queues * intervals
 
 
 # --- required against staffed ---------------------------------------------------------------------------
@@ -202,20 +245,91 @@ def _target_of(queues: list[Queue]) -> tuple[float, float]:
     return min(max(target, 0.01), 0.99), float(min(q.sl_threshold_s for q in queues))
 
 
+def default_staffing_team(teams: list[Team] | None = None) -> str | None:
+    """The team the staffing page opens on: the first (by name) with a voice queue, else the first with
+    any synchronous queue (where Erlang applies), else the first team. None without teams."""
+    teams = list(teams if teams is not None else Team.objects.order_by("name").prefetch_related("queues"))
+    for wanted in ({Channel.VOICE}, SYNCHRONOUS_CHANNELS):
+        for team in teams:
+            if any(q.channel in wanted and not q.quarantined for q in team.queues.all()):
+                return team.name
+    return teams[0].name if teams else None
+
+
+def _open_intervals(queues: list[Queue], starts: list[datetime], length_s: int) -> set[tuple[int, datetime]]:
+    """(queue id, interval start) of the intervals in which a queue is open for at least a moment, by its
+    opening hours and closed days; a queue without opening hours is open day and night."""
+    tz = centre_tz()
+    if not starts:
+        return set()
+    days = {s.astimezone(tz).date() for s in starts} | {
+        (starts[-1] + timedelta(seconds=length_s)).astimezone(tz).date()
+    }
+    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for oh in OpeningHours.objects.filter(queue__in=queues):
+        hours[oh.queue_id][oh.weekday].append((oh.opens, oh.closes))
+    closed = defaultdict(set)
+    for queue_id, day in ClosedDay.objects.filter(date__in=days).values_list("queue_id", "date"):
+        closed[queue_id].add(day)
+    out = set()
+    for q in queues:
+        spans = []
+        for day in sorted(days):
+            if day in closed[None] or day in closed[q.id]:
+                continue
+            if q.id not in hours:
+                spans.append(
+                    (datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
+                )
+                continue
+            spans += [
+                (datetime.combine(day, o, tz), datetime.combine(day, c, tz)) for o, c in hours[q.id][day.weekday()]
+            ]
+        for at in starts:
+            until = at + timedelta(seconds=length_s)
+            if any(lo < until and hi > at for lo, hi in spans):
+                out.add((q.id, at))
+    return out
+
+
+def _backlog(queues: list[Queue], starts: list[datetime]) -> dict[tuple[int, datetime], int]:
+    """Per asynchronous queue and interval start: the items waiting then (offered before it and neither
+    answered, abandoned nor transferred by then). Items older than ``BACKLOG_REACH`` are not looked at."""
+    if not queues or not starts:
+        return {}
+    first, last = starts[0], starts[-1]
+    rows = (
+        Contact.objects.filter(queue__in=queues, offered_at__lt=last, offered_at__gte=first - BACKLOG_REACH)
+        .exclude(answered_at__lte=first)
+        .values_list("queue_id", "offered_at", "answered_at", "abandoned_at", "transferred_at")
+    )
+    out: dict[tuple[int, datetime], int] = defaultdict(int)
+    for queue_id, offered, *ends in rows.iterator(chunk_size=5000):
+        gone = min((e for e in ends if e is not None), default=None)
+        for at in starts:
+            if offered < at and (gone is None or gone > at):
+                out[(queue_id, at)] += 1
+    return out
+
+
 def staffing_day(query: StaffingQuery) -> dict:
-    """Per interval of a local day: the agents an Erlang model needed for the volume and handle time
-    that actually happened, against the agents actually staffed (from agent state time).
+    """Per interval of a local day: the agents the work that actually came needed, against the agents
+    actually staffed (from agent state time). How the need is computed depends on the channel:
 
-    * Team: its queues' contacts pooled (offered summed, AHT = handle time ÷ handled of all of them,
-      the strictest service-level target and threshold among them) against the team's agents:
-      ``staffed`` = logged-in time ÷ interval length, ``productive`` = (available + on contact + after-call
-      work) ÷ interval length (paused time is shrinkage).
-    * Queue: the queue's own volume against its team's agents apportioned by the queue's share of the
-      team's handle time in that interval (of its offered contacts when nothing was handled); a queue
-      without a team has no staffed figure.
+    * Synchronous queues (voice, chat, video: ``Queue.is_synchronous``): an Erlang model (C, or A with
+      ``patience_s``) for their offered contacts and handle time pooled, at the strictest service-level
+      target and threshold among them.
+    * Asynchronous queues (e-mail, WhatsApp, social, callbacks): workload (``metrics.workload_agents``):
+      the items arriving plus the backlog at the interval's start, times the handle time, spread over the
+      queue's response-time target — and nothing while the queue is closed (its opening hours are the
+      hours it is worked), so e-mails arriving at night wait for the morning instead of asking for agents.
 
-    Where nothing was handled in an interval with offered contacts, the AHT of the whole day is used.
-    Marks: see ``staffing_mark``.
+    A team needs the sum of both against its agents: ``staffed`` = logged-in time ÷ interval length,
+    ``productive`` = (available + on contact + after-call work) ÷ interval length (paused time is
+    shrinkage). A queue: its own need against its team's agents apportioned by its share of the team's
+    handle time in that interval (of its offered contacts when nothing was handled); a queue without a
+    team has no staffed figure. Where nothing was handled in an interval with work, the queue's (or the
+    synchronous queues') AHT of the whole day is used. Marks: see ``staffing_mark``.
     """
     tz = centre_tz()
     start, end = day_bounds(query.day)
@@ -224,7 +338,7 @@ def staffing_day(query: StaffingQuery) -> dict:
         team = Team.objects.filter(name=query.team).first()
         if team is None:
             raise FieldError("team", f"unknown team {query.team!r}")
-        queues = list(team.queues.all())
+        queues = list(team.queues.filter(quarantined=False))
         label = team.name
     else:
         q = Queue.objects.select_related("team").filter(name=query.queue).first()
@@ -233,7 +347,9 @@ def staffing_day(query: StaffingQuery) -> dict:
         team, queues, label = q.team, [q], q.name
     if not queues:
         raise FieldError("team", f"{label!r} has no queues")
-    target, threshold = _target_of(queues)
+    sync = [q for q in queues if q.is_synchronous]
+    deferred = [q for q in queues if not q.is_synchronous]
+    target, threshold = _target_of(sync or queues)
     own = {q.id for q in queues}
     if team:
         per_queue = interval_rows(start=start, end=end, length=query.length, team=team.name)
@@ -241,34 +357,89 @@ def staffing_day(query: StaffingQuery) -> dict:
     else:
         per_queue = interval_rows(start=start, end=end, length=query.length, queue=queues[0].name)
         team_queue_count = 1
-    # Sums per interval: ours (the selected queue or team) and the team's (for apportioning).
-    ours: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(("offered", "handled", "handle_ms"), 0))
-    teams: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(("offered", "handled", "handle_ms"), 0))
+    keys = ("offered", "handled", "handle_ms")
+    # Sums per interval: the selected synchronous queues pooled, each asynchronous queue on its own, all of
+    # ours, and the team's (for apportioning).
+    ours: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(keys, 0))
+    ours_sync: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(keys, 0))
+    per_async: dict[tuple[int, datetime], dict] = defaultdict(lambda: dict.fromkeys(keys, 0))
+    teams: dict[datetime, dict] = defaultdict(lambda: dict.fromkeys(keys, 0))
+    sync_ids = {q.id for q in sync}
     for row in per_queue:
         handle = metrics.handle_ms(talk_ms=row["talk_ms"], hold_ms=row["hold_ms"], acw_ms=row["acw_ms"])
-        for acc, wanted in ((ours[row["start"]], row["queue_id"] in own), (teams[row["start"]], True)):
-            if wanted:
-                acc["offered"] += row["offered"]
-                acc["handled"] += row["handled"]
-                acc["handle_ms"] += handle
-    day_handled = sum(r["handled"] for r in ours.values())
-    day_aht = metrics.aht_of_handle_s(handle_ms=sum(r["handle_ms"] for r in ours.values()), handled=day_handled)
+        mine = row["queue_id"] in own
+        accs = [teams[row["start"]]]
+        if mine:
+            accs.append(ours[row["start"]])
+            accs.append(
+                ours_sync[row["start"]] if row["queue_id"] in sync_ids else per_async[(row["queue_id"], row["start"])]
+            )
+        for acc in accs:
+            acc["offered"] += row["offered"]
+            acc["handled"] += row["handled"]
+            acc["handle_ms"] += handle
+
+    def day_aht(accs) -> float | None:
+        accs = list(accs)
+        return metrics.aht_of_handle_s(
+            handle_ms=sum(a["handle_ms"] for a in accs), handled=sum(a["handled"] for a in accs)
+        )
+
+    sync_day_aht = day_aht(ours_sync.values())
+    async_day_aht = {q.id: day_aht(v for (qid, _), v in per_async.items() if qid == q.id) for q in deferred}
     agents = (
         {r["start"]: r for r in team_interval_rows(start=start, end=end, length=query.length, team=team.name)}
         if team
         else {}
     )
     starts = sorted({rollup_start(s, query.length) for s in interval_starts(start, end)})
+    backlog = _backlog(deferred, starts)
+    open_at = _open_intervals(deferred, starts, interval_s)
     rows = []
     for at in starts:
-        mine, whole = ours.get(at), teams.get(at)
+        mine, whole, mine_sync = ours.get(at), teams.get(at), ours_sync.get(at)
         offered = mine["offered"] if mine else 0
-        aht = metrics.aht_of_handle_s(handle_ms=mine["handle_ms"], handled=mine["handled"]) if mine else None
-        if aht is None:
-            aht = day_aht
-        required = _required(
-            offered=offered, aht_s=aht, interval_s=interval_s, target=target, threshold=threshold, q=query
-        )
+        required_erlang = traffic = None
+        if sync:
+            sync_offered = mine_sync["offered"] if mine_sync else 0
+            aht = (
+                metrics.aht_of_handle_s(handle_ms=mine_sync["handle_ms"], handled=mine_sync["handled"])
+                if mine_sync
+                else None
+            )
+            aht = aht if aht is not None else sync_day_aht
+            required_erlang = _required(
+                offered=sync_offered, aht_s=aht, interval_s=interval_s, target=target, threshold=threshold, q=query
+            )
+            traffic = erlang.interval_traffic(offered=sync_offered, aht_s=aht, interval_s=interval_s)
+        required_workload = waiting = None
+        if deferred:
+            required_workload, waiting = 0.0, 0
+            for q in deferred:
+                acc = per_async.get((q.id, at))
+                n_waiting = backlog.get((q.id, at), 0)
+                waiting += n_waiting
+                if (q.id, at) not in open_at:
+                    continue  # closed: the work waits for the queue to open
+                aht = metrics.aht_of_handle_s(handle_ms=acc["handle_ms"], handled=acc["handled"]) if acc else None
+                need = metrics.workload_agents(
+                    arriving=acc["offered"] if acc else 0,
+                    backlog=n_waiting,
+                    handle_s=aht if aht is not None else async_day_aht[q.id],
+                    interval_s=interval_s,
+                    response_target_s=q.response_target_s,
+                    max_occupancy=query.max_occupancy,
+                )
+                if need is None:
+                    required_workload = None
+                    break
+                required_workload += need
+        parts = [p for p, used in ((required_erlang, bool(sync)), (required_workload, bool(deferred))) if used]
+        if any(p is None for p in parts):
+            required = None  # work came but its handle time is unknown: no guess
+        else:
+            required = round(sum(parts), 2) if deferred else int(sum(parts))
+        all_aht = metrics.aht_of_handle_s(handle_ms=mine["handle_ms"], handled=mine["handled"]) if mine else None
         agent_row = agents.get(at)
         staffed = productive = None
         if agent_row is not None:
@@ -289,23 +460,33 @@ def staffing_day(query: StaffingQuery) -> dict:
                 "interval_start": at.astimezone(tz).isoformat(),
                 "interval_start_utc": _utc_iso(at),
                 "offered": offered,
-                "aht_s": aht if offered else None,
-                "traffic_erlangs": erlang.interval_traffic(offered=offered, aht_s=aht, interval_s=interval_s),
+                "aht_s": (all_aht if all_aht is not None else (sync_day_aht if sync else None)) if offered else None,
+                "traffic_erlangs": traffic,
+                "backlog": waiting,
+                "required_erlang": required_erlang,
+                "required_workload": round(required_workload, 2) if required_workload is not None else None,
                 "required_agents": required,
                 "staffed_agents": staffed,
                 "productive_agents": productive,
                 "mark": staffing_mark(required=required, staffed=productive, tolerance=query.tolerance),
             }
         )
+    erlang_model = "erlang_a" if query.patience_s else "erlang_c"
+    model = "+".join(m for m, used in ((erlang_model, bool(sync)), ("workload", bool(deferred))) if used)
     return {
         "day": query.day.isoformat(),
         "scope": "team" if query.team else "queue",
         "name": label,
         "team": team.name if team else None,
         "length_min": query.length,
-        "service_level_target": target,
-        "threshold_s": threshold,
-        "model": "erlang_a" if query.patience_s else "erlang_c",
+        "service_level_target": target if sync else None,
+        "threshold_s": threshold if sync else None,
+        "max_occupancy": query.max_occupancy,
+        "model": model,
+        "synchronous_queues": [q.name for q in sync],
+        "asynchronous_queues": [
+            {"queue": q.name, "channel": q.channel, "response_target_s": q.response_target_s} for q in deferred
+        ],
         "rows": rows,
         "under": sum(r["mark"] == "under" for r in rows),
         "over": sum(r["mark"] == "over" for r in rows),
@@ -327,6 +508,7 @@ def forecast_day(
     actual offered and AHT, the agents required for the forecast (Erlang, the queue's target and
     threshold) and for the actual volume, and the day's accuracy (WAPE and bias over the intervals that
     have actual figures)."""
+    _no_nul("queue", queue)
     q = Queue.objects.select_related("team").filter(name=queue).first()
     if q is None:
         raise FieldError("queue", f"unknown queue {queue!r}")
@@ -490,8 +672,16 @@ def forecast_export_batches(
         yield batch
 
 
+def _no_nul(field: str, value: str | None) -> None:
+    """PostgreSQL's text cannot hold a NUL character, so no name has one: say so instead of failing."""
+    if value and "\x00" in value:
+        raise FieldError(field, "must not contain a NUL character")
+
+
 def check_filters(*, queue: str | None = None, team: str | None = None, channel: str | None = None) -> None:
     """A FieldError naming the filter when a queue, team or channel name is unknown."""
+    for field, value in (("queue", queue), ("team", team), ("channel", channel)):
+        _no_nul(field, value)
     if queue and not Queue.objects.filter(name=queue).exists():
         raise FieldError("queue", f"unknown queue {queue!r}")
     if team and not Team.objects.filter(name=team).exists():

@@ -22,7 +22,13 @@ from dashboard.core.periods import check_day
 from dashboard.core.permissions import can_use_wfm
 from dashboard.wfm.api import ExportSerializer, ForecastBuildSerializer, StaffingQuerySerializer
 from dashboard.wfm.models import IntervalExport
-from dashboard.wfm.selectors import forecast_accuracy, forecast_day, interval_export_estimate, staffing_day
+from dashboard.wfm.selectors import (
+    default_staffing_team,
+    forecast_accuracy,
+    forecast_day,
+    interval_export_estimate,
+    staffing_day,
+)
 from dashboard.wfm.services.export import interval_export_create
 from dashboard.wfm.services.forecast import forecast_build, forecast_import
 
@@ -154,24 +160,43 @@ def _staffing_labels() -> dict:
     }
 
 
+def _percent_to_fraction(data: dict, pct_name: str, name: str) -> None:
+    """The pages ask for shares as percentages (``max_occupancy_pct=90``); the API takes fractions."""
+    text = data.pop(pct_name, None)
+    if text in (None, "") or name in data:
+        return
+    try:
+        data[name] = str(float(text.replace(",", ".")) / 100)
+    except ValueError:
+        data[name] = text  # the serializer names the field and the problem
+
+
 @wfm_page
 def staffing(request):
-    """Required against staffed agents of one queue or team for a day (yesterday by default)."""
+    """Required against staffed agents of one queue or team for a day (yesterday by default; a team with
+    voice queues by default)."""
     choices = _filter_choices()
     params = request.GET.copy()
     params.setdefault("day", (timezone.localdate() - timedelta(days=1)).isoformat())
-    if not params.get("queue") and not params.get("team") and choices["teams"]:
-        params["team"] = choices["teams"][0]
-    serializer = StaffingQuerySerializer(data={k: v for k, v in params.items() if v})
+    if not params.get("queue") and not params.get("team"):
+        params["team"] = default_staffing_team() or ""
+    data = {k: v for k, v in params.items() if v}
+    _percent_to_fraction(data, "max_occupancy_pct", "max_occupancy")
+    serializer = StaffingQuerySerializer(data=data)
     result, error = None, None
     if serializer.is_valid():
         try:
             result = staffing_day(serializer.staffing_query())
         except ValueError as exc:
             error = str(exc)
+        for queue in result["asynchronous_queues"] if result else []:
+            target = queue["response_target_s"]
+            queue["response_target_h"] = target / 3600 if target else None
     else:
         error = _flatten(serializer.errors)
-    context = {"form": params, "result": result, "error": error, "labels": _staffing_labels(), **choices}
+    form = dict(params.items())
+    form.setdefault("max_occupancy_pct", "100")
+    context = {"form": form, "result": result, "error": error, "labels": _staffing_labels(), **choices}
     return render(request, "wfm/staffing.html", context, status=400 if error else 200)
 
 
@@ -225,11 +250,16 @@ def forecast(request):
         "queue": request.GET.get("queue") or (choices["queues"][0] if choices["queues"] else ""),
         "start": request.GET.get("start") or (today - timedelta(days=13)).isoformat(),
         "end": request.GET.get("end") or today.isoformat(),
-        "shrinkage": request.GET.get("shrinkage") or "0.3",
+        "shrinkage_pct": request.GET.get("shrinkage_pct") or "30",
         "build_start": (today + timedelta(days=1)).isoformat(),
         "build_end": (today + timedelta(days=7)).isoformat(),
     }
     day = accuracy = None
+    try:  # the page asks for percent; the API (and the export link) takes a fraction
+        form["shrinkage"] = request.GET.get("shrinkage") or str(float(form["shrinkage_pct"].replace(",", ".")) / 100)
+    except ValueError:
+        error = error or _("shrinkage: write a percentage, e.g. 30")
+        form["shrinkage"] = "0.3"
     if form["queue"]:
         try:
             day = forecast_day(

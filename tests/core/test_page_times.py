@@ -159,7 +159,7 @@ def test_daily_report_writes_waits_and_averages_as_durations(settings):
 @pytest.mark.parametrize(("threshold_s", "shown"), [(20, "0:20"), (8 * 3600, nb("8 h 00 m"))])
 def test_staffing_page_writes_the_answer_threshold_as_a_duration(threshold_s, shown):
     team = TeamFactory(name="Backoffice")
-    QueueFactory(name="E-mail", team=team, channel="email", sl_threshold_s=threshold_s)
+    QueueFactory(name="Telefoon", team=team, channel="voice", sl_threshold_s=threshold_s)
     html = client_for("wfm").get("/wfm/staffing/", {"day": "2026-11-24", "team": "Backoffice"}).content.decode()
-    assert f"within {shown} (" in html
+    assert f"within {shown}." in html
     assert f"within {threshold_s} s" not in html

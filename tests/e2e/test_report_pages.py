@@ -4,13 +4,15 @@ the PDF, whose text holds the figures."""
 
 import io
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from dashboard.core.models import Contact
-from dashboard.core.periods import day_bounds
+from dashboard.core.periods import day_bounds, floor_interval
 from dashboard.intervals.services import intervals_aggregate
 from tests.e2e.conftest import ARTIFACTS, Stack, login_page
 from tests.factories import QueueFactory, TeamFactory
@@ -90,3 +92,63 @@ def test_manager_reads_prints_and_downloads_a_report(web, browser):
     assert page.evaluate("Chart.getChart('chart-volume').data.labels.length") == 7
     assert "15" in page.locator("table.grid tr.total td").nth(1).inner_text()
     page.screenshot(path=str(ARTIFACTS / "report-weekly.png"), full_page=True)
+
+
+SHOTS = Path("/work/shots/d")
+
+
+def _answered(queue, n, offered, wait, handle, customer=""):
+    Contact.objects.create(contact_id=f"cmp{n}", queue=queue, channel="voice", offered_at=offered,
+                           answered_at=offered + timedelta(seconds=wait), ended_at=offered + timedelta(seconds=wait + handle),
+                           talk_s=handle, customer_ref=customer)  # fmt: skip
+
+
+def test_comparisons_show_direction_by_arrow_and_verdict_by_colour(web, browser):
+    """Two days ago against the same weekday a week before: callers waited 60 s then and 10 s now (ASA
+    ▼ in green), talked longer (AHT ▲ in red); first-contact resolution of two days ago is still open
+    (provisional, not compared). Today so far is compared with last week up to the same time."""
+    queue = QueueFactory(name="Algemeen", team=TeamFactory(name="1e lijn"), sl_threshold_s=20)
+    today = timezone.localdate()
+    day, before = today - timedelta(days=2), today - timedelta(days=9)
+    for n in range(4):
+        _answered(queue, f"b{n}", datetime.combine(before, time(10, n), TZ), wait=60, handle=200, customer=f"K{n}")
+        _answered(queue, f"d{n}", datetime.combine(day, time(10, n), TZ), wait=10, handle=260, customer=f"K{n}")
+    intervals_aggregate(start=day_bounds(before)[0], end=day_bounds(day)[1])
+    page = login(browser, web.base)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{web.base}/reports/daily/?date={day.isoformat()}")
+    row = page.locator("table.kpis tr[data-kpi=asa_s] td.trend")
+    assert row.inner_text() == "-50.0 ▼"
+    assert row.get_attribute("data-direction") == "down" and row.get_attribute("data-verdict") == "better"
+    green = row.evaluate("el => getComputedStyle(el).color")
+    aht = page.locator("table.kpis tr[data-kpi=aht_s] td.trend")
+    assert aht.inner_text() == "+60.0 ▲" and aht.get_attribute("data-verdict") == "worse"
+    red = aht.evaluate("el => getComputedStyle(el).color")
+    assert green == "rgb(21, 128, 61)" and red != green and red != "rgb(0, 0, 0)"
+    sl = page.locator("table.kpis tr[data-kpi=service_level] td.trend")
+    assert sl.inner_text() == "+100.0 ▲" and sl.evaluate("el => getComputedStyle(el).color") == green
+    fcr = page.locator("table.kpis tr[data-kpi=fcr]")
+    assert "provisional" in fcr.locator("td").nth(1).inner_text()
+    assert fcr.locator("td.trend").inner_text() == "not compared: provisional"
+    assert "▲" not in fcr.inner_text() and "▼" not in fcr.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("section.block").first.screenshot(path=str(SHOTS / "report-comparisons.png"))
+    page.screenshot(path=str(SHOTS / "report-comparisons-page.png"))
+
+    # Today so far: the calls of last week after this moment are not in the comparison.
+    now = timezone.localtime()
+    if not time(0, 30) <= now.time() <= time(23, 0):
+        pytest.skip("too close to midnight to split a day in two")
+    week_ago = today - timedelta(days=7)
+    _answered(queue, "w1", datetime.combine(week_ago, time(0, 5), TZ), wait=5, handle=100)
+    _answered(queue, "w2", datetime.combine(week_ago, time(23, 50), TZ), wait=5, handle=100)
+    _answered(queue, "w3", datetime.combine(week_ago, time(23, 51), TZ), wait=5, handle=100)
+    _answered(queue, "t1", datetime.combine(today, time(0, 5), TZ), wait=5, handle=100)
+    intervals_aggregate(start=day_bounds(week_ago)[0], end=day_bounds(week_ago)[1])
+    intervals_aggregate(start=day_bounds(today)[0], end=floor_interval(timezone.now()))
+    page.goto(f"{web.base}/reports/daily/?date={today.isoformat()}")
+    offered = page.locator("table.kpis tr[data-kpi=offered] td")
+    assert offered.nth(1).inner_text().strip() == "1" and offered.nth(3).inner_text().strip() == "1"  # not 3
+    assert offered.nth(4).inner_text().strip() == "0"
+    assert page.inner_text("#comparison-note").startswith("So far: up to")
+    page.locator("section.block").first.screenshot(path=str(SHOTS / "report-today-so-far.png"))

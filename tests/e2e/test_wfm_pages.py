@@ -192,3 +192,52 @@ def test_background_export_through_a_real_celery_worker(transactional_db):
         app.conf.task_default_queue = previous
         worker.terminate()
         worker.wait(20)
+
+
+def test_staffing_opens_on_a_voice_team_in_percentages_and_email_is_workload(web, browser):
+    """/wfm/staffing/ without parameters opens on a team with voice queues (not the back office, first by
+    name), says its target and occupancy in percent; the back office's e-mail is planned by workload and
+    is not under-staffed at night."""
+    from datetime import time as clock_time
+
+    from dashboard.core.models import OpeningHours
+
+    backoffice = TeamFactory(name="Backoffice")
+    email = QueueFactory(name="E-mail", team=backoffice, channel="email", response_target_s=8 * 3600)
+    day = timezone.localdate() - timedelta(days=1)
+    OpeningHours.objects.create(queue=email, weekday=day.weekday(), opens=clock_time(8), closes=clock_time(17))
+    voice_team = TeamFactory(name="Klantenservice 1e lijn")
+    QueueFactory(name="Algemeen", team=voice_team, channel="voice", sl_target_pct=80, sl_threshold_s=20)
+    from datetime import datetime
+
+    from dashboard.core.models import Contact
+
+    tz = timezone.get_current_timezone()
+    for n in range(30):  # e-mails at night, waiting for the morning
+        Contact.objects.create(contact_id=f"night{n}", queue=email, channel="email",
+                               offered_at=datetime.combine(day, clock_time(0, 40 + n % 20), tz))  # fmt: skip
+    start, end = day_bounds(day)
+    intervals_aggregate(start=start, end=end)
+    page = login(browser, web.base)
+    page.goto(f"{web.base}/wfm/staffing/")
+    assert page.inner_text("h2").startswith("Klantenservice 1e lijn")
+    assert page.locator("select[name=team] option:checked").inner_text() == "Klantenservice 1e lijn"
+    model = page.inner_text("#staffing-model")
+    assert "target 80 % within 20 s" in model and "0.80" not in page.inner_text("main")
+    occupancy = page.locator("input[name=max_occupancy_pct]")
+    assert occupancy.input_value() == "100"
+    assert "Maximum occupancy (%)" in page.inner_text("form.wfm-filter")
+    occupancy.fill("85")
+    with page.expect_navigation():
+        page.click("form.wfm-filter button[type=submit]")
+    assert "max_occupancy_pct=85" in page.url, page.url
+    assert page.locator("input[name=max_occupancy_pct]").input_value() == "85"
+    page.goto(f"{web.base}/wfm/staffing/?team=Backoffice&day={day.isoformat()}")
+    assert "Workload" in page.inner_text("#staffing-model") and "respond within 8 h" in page.inner_text(
+        "#staffing-model"
+    )
+    assert page.locator("#staffing-table tbody tr.under").count() == 0
+    night = page.locator("#staffing-table tbody tr", has_text="01:15")
+    cells = night.locator("td")
+    assert cells.nth(2).inner_text() == "30" and cells.nth(5).inner_text() == "0.0"  # backlog 30, nobody needed
+    page.screenshot(path=str(ARTIFACTS / "wfm-staffing-backoffice.png"), full_page=True)

@@ -43,9 +43,17 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
         "team": "team",
         "length": "length",
         "tolerance": "number",
+        "max_occupancy_pct": "number",
         **STAFFING,
     },  # fmt: skip
-    "wfm-forecast": {"day": "date", "queue": "queue", "start": "date", "end": "date", "shrinkage": "number"},
+    "wfm-forecast": {
+        "day": "date",
+        "queue": "queue",
+        "start": "date",
+        "end": "date",
+        "shrinkage": "number",
+        "shrinkage_pct": "number",
+    },  # fmt: skip
     "login": {"next": "text"},
     "logout": {"next": "text"},
     "set_language": {"next": "text", "language": "language"},

@@ -1,7 +1,7 @@
 """The interval export's file formats, and the background export the WFM page starts for large ranges.
 
-CSV (UTF-8, a header row, comma-separated, ``.`` as decimal point, empty for "no value") and JSON (an array
-of objects) are produced as a stream of chunks, one local day at a time, so memory stays flat however long
+CSV (UTF-8, a header row, comma-separated, ``.`` as decimal point, empty for "no value"), CSV for Dutch Excel
+(``csv-nl``: a byte-order mark, ``;``-separated, decimal comma) and JSON (an array of objects) are produced as a stream of chunks, one local day at a time, so memory stays flat however long
 the range. XLSX is written with openpyxl's write-only workbook (rows go to disk as they come) with typed
 cells: whole numbers as numbers, figures as numbers, interval starts as date-times.
 """
@@ -41,14 +41,16 @@ from dashboard.wfm.selectors import (
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "xlsx", "json")
+FORMATS = ("csv", "csv-nl", "xlsx", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "csv-nl": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
 EXPORT_KEEP = timedelta(days=1)
 EXPORT_TASK = "dashboard.tasks.wfm_interval_export"
+EXTENSIONS = {"csv-nl": "nl.csv"}  # the file's name ends in what a spreadsheet recognises
 FLOAT_DIGITS = 4
 
 
@@ -59,24 +61,35 @@ def export_dir() -> Path:
     return path
 
 
-def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]]) -> Iterator[bytes]:
+def _decimal_comma(value: float) -> str:
+    """A figure as Dutch spreadsheets write it: ``FLOAT_DIGITS`` decimals at most, a comma for the point,
+    never an exponent (``12,5``; ``100``; ``0,0001``)."""
+    text = f"{value:.{FLOAT_DIGITS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text.replace(".", ",")
+
+
+def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]], *, dutch: bool = False) -> Iterator[bytes]:
     """CSV in UTF-8 with a header row: one chunk for the header, then one per batch. No value is an
     empty cell; figures are rounded to ``FLOAT_DIGITS`` decimals; text that a spreadsheet would run as a
-    formula is quoted (``core.spreadsheet.csv_cell``)."""
+    formula is quoted (``core.spreadsheet.csv_cell``).
+
+    ``dutch``: the CSV Excel opens as columns in a Dutch locale — a byte-order mark (else Excel reads
+    UTF-8 as Windows-1252), ``;`` between cells and a decimal comma in figures (``csv-nl``). The formula
+    escaping applies the same way: it looks at text only, before figures are written with a comma."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if dutch else ",", lineterminator="\r\n")
     writer.writerow(columns)
-    yield buffer.getvalue().encode()
+    yield (("\ufeff" if dutch else "") + buffer.getvalue()).encode()
     floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS or c in FORECAST_FLOAT_COLUMNS]
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
         for row in batch:
-            values = [row[c] for c in columns]
+            values = [csv_cell(row[c]) for c in columns]
             for i in floats:
                 if values[i] is not None:
-                    values[i] = round(values[i], FLOAT_DIGITS)
-            writer.writerow([csv_cell(v) for v in values])
+                    values[i] = _decimal_comma(values[i]) if dutch else round(values[i], FLOAT_DIGITS)
+            writer.writerow(values)
         yield buffer.getvalue().encode()
 
 
@@ -162,11 +175,11 @@ def _excel_datetime(text: str) -> datetime:
 def export_stream(kind: str, fmt: str, batches: Iterable[list[dict]]) -> Iterator[bytes]:
     """The chunks of an export of ``kind`` ('intervals' or 'forecast') in ``fmt`` (csv or json)."""
     columns = EXPORT_COLUMNS if kind == "intervals" else FORECAST_EXPORT_COLUMNS
-    if fmt == "csv":
-        return csv_chunks(columns, batches)
+    if fmt in ("csv", "csv-nl"):
+        return csv_chunks(columns, batches, dutch=fmt == "csv-nl")
     if fmt == "json":
         return json_chunks(columns, batches)
-    raise FieldError("format", f"{fmt!r} cannot be streamed; one of csv, json")
+    raise FieldError("format", f"{fmt!r} cannot be streamed; one of csv, csv-nl, json")
 
 
 def export_xlsx_file(kind: str, batches: Iterable[list[dict]], *, on_batch=None) -> Path:
@@ -184,7 +197,7 @@ def export_xlsx_file(kind: str, batches: Iterable[list[dict]], *, on_batch=None)
 
 
 def export_file_name(kind: str, query: ExportQuery, fmt: str) -> str:
-    return f"{kind}_{query.first_day.isoformat()}_{query.last_day.isoformat()}_{query.length}min.{fmt}"
+    return f"{kind}_{query.first_day.isoformat()}_{query.last_day.isoformat()}_{query.length}min.{EXTENSIONS.get(fmt, fmt)}"
 
 
 def export_audit(*, kind: str, query: ExportQuery, fmt: str, user=None, **details) -> None:

@@ -278,7 +278,9 @@ class BuildResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    weeks: int = 0
     without_history: list[dict] = field(default_factory=list)
+    short_history: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -286,7 +288,9 @@ class BuildResult:
             "rows": self.rows,
             "created": self.created,
             "updated": self.updated,
+            "weeks": self.weeks,
             "without_history": self.without_history,
+            "short_history": self.short_history,
         }
 
 
@@ -309,7 +313,9 @@ def forecast_build(
     that factor first. Per local quarter-hour (wall clock, so a DST day lines up with ordinary days):
     offered = Σ w·offered ÷ Σ w × factor(D); AHT = Σ w·handle time ÷ Σ w·handled (the queue's AHT over
     all history days where a quarter-hour had none). Queue-days without any usable history day are
-    reported and left alone.
+    reported and left alone (``without_history``); those built from fewer history days than ``weeks``
+    asked for are built and reported with the days they were built from (``short_history``), so nobody
+    mistakes a forecast from one week for a six-week average.
     """
     if last_day < first_day:
         raise FieldError("end", "is before start")
@@ -330,7 +336,8 @@ def forecast_build(
     factors = calendar_factors(queues=queues, first_day=history_days[0], last_day=last_day)
     history = _history(history_days, queues, queue=queue, team=team, channel=channel)
     tz = centre_tz()
-    result = BuildResult(days=len(days))
+    wanted = sum(1 for w in weights if w > 0)  # a week weighted 0 is left out on purpose, not missing
+    result = BuildResult(days=len(days), weeks=wanted)
     rows: dict[tuple[int, datetime], tuple[float, float]] = {}
     for q in queues:
         overall_handle = sum(s.handle_ms for per_day in history[q.id].values() for s in per_day.values())
@@ -340,11 +347,13 @@ def forecast_build(
         for day in days:
             slots: dict[time, _SlotHistory] = defaultdict(_SlotHistory)
             total_weight = 0.0
+            found = []
             for k, weight in enumerate(weights, start=1):
                 past = day - timedelta(days=7 * k)
                 factor = factors.get((q.id, past), 1.0)
                 if weight <= 0 or factor <= 0 or past not in history[q.id]:
                     continue
+                found.append(past.isoformat())
                 total_weight += weight
                 for slot, s in history[q.id][past].items():
                     acc = slots[slot]
@@ -354,6 +363,10 @@ def forecast_build(
             if total_weight <= 0:
                 result.without_history.append({"queue": q.name, "day": day.isoformat()})
                 continue
+            if len(found) < wanted:
+                result.short_history.append(
+                    {"queue": q.name, "day": day.isoformat(), "weeks_found": len(found), "history_days": found}
+                )
             factor = factors.get((q.id, day), 1.0)
             start, end = day_bounds(day)
             for at in interval_starts(start, end):
