@@ -46,7 +46,7 @@ TILE_WINDOW = ("offered", "answered", "abandoned", "service_level", "asa_s", "ab
 TILE_KEYS = (
     "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
     "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
-    "response_target_s",
+    "response_target_s", "agents_by",
 )  # fmt: skip
 
 

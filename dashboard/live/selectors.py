@@ -315,9 +315,13 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             scope["intervals"] = _interval_rows(inputs, periods, qs, formula)
         return scope
 
+    # Who a scope's agent counts are: a queue's and a channel's are the agents skilled on it (an agent
+    # with several skills counts on each of those queues, so a team's queues add up to more agents than
+    # the team), a team's its members, the centre's every agent once.
     out_queues = []
     for q in visible_queues:
         scope = aggregate(q.name, [q], skilled[q.id])
+        scope["agents_by"] = "skill"
         for key in ("queue_ids", "backlog", "oldest_backlog_at"):
             del scope[key]
         oldest_age = scope["longest_wait_s"]
@@ -348,7 +352,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             continue
         members = [a for a in agents if a.team_id == t.id]
         scope = aggregate(t.name, [q for q in queues if q.team_id == t.id], members)
-        scope.update(id=t.id, line=t.line)
+        scope.update(id=t.id, line=t.line, agents_by="team")
         rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id)
         values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
@@ -373,9 +377,11 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             members = {a.id: a for q in qs for a in skilled[q.id]}.values()
             scope = aggregate(str(label), qs, list(members))
             scope["channel"] = value
+            scope["agents_by"] = "skill"
             channels.append(scope)
         snapshot["channels"] = channels
         snapshot["all"] = aggregate("all", queues, agents)
+        snapshot["all"]["agents_by"] = "centre"
     return snapshot
 
 
