@@ -290,6 +290,9 @@ ROTA_LATE_SHARE = 0.4
 # slack, Erlang's economy of scale): a synchronous queue open around the clock gets this share of the
 # volume its agents could handle on day shifts.
 ROTA_VOLUME_SHARE = 0.65
+# Colleagues on the same rota shift take their breaks and lunch this far apart (alternately later and
+# earlier), so a small shift never goes on lunch all at once and leaves the line unstaffed.
+ROTA_PAUSE_STAGGER_S = 40 * 60
 # (reason, chance per shift, duration range in minutes) of pauses at a random moment of the shift.
 OCCASIONAL_PAUSES = (("overleg", 0.12, (25, 35)), ("coaching", 0.10, (20, 45)), ("storing", 0.07, (5, 20)))
 
@@ -448,6 +451,7 @@ class _Agent:
         "shift_over",
         "pauses",
         "rota",
+        "rota_stagger",
     )
 
     def __init__(self, spec: AgentSpec, order: int, skills: list[_Queue]):
@@ -465,6 +469,7 @@ class _Agent:
         self.shift_over = True
         self.pauses: list[tuple[int, str, int]] = []  # (due, reason, duration), earliest first
         self.rota: tuple[str, int, int] | None = None  # the 24/7 rota's shift this agent keeps (ROTA_SHIFTS)
+        self.rota_stagger = 0  # how far (ms) this agent's pauses are moved from its shift's usual times
 
 
 def _lognormal_ms(rng: random.Random, median_s: float, sigma: float) -> int:
@@ -1005,8 +1010,12 @@ class Simulator:
         nights = max(1, round(len(rota) * ROTA_NIGHT_SHARE))
         lates = round((len(rota) - nights) * ROTA_LATE_SHARE)
         earlies = len(rota) - nights - lates
+        colleagues: dict[str, int] = {}
         for i, agent in enumerate(sorted(rota, key=lambda a: a.login)):
             agent.rota = ROTA_SHIFTS[0 if i < earlies else (1 if i < earlies + lates else 2)]
+            k = colleagues[agent.rota[0]] = colleagues.get(agent.rota[0], -1) + 1
+            # 0, +1, -1, +2, -2, ... times the stagger
+            agent.rota_stagger = (k + 1) // 2 * (1 if k % 2 else -1) * ROTA_PAUSE_STAGGER_S * SECOND
 
     def _on_day(self, day: date, _unused) -> None:
         """Plan the agents' shifts of a local day and wake up again at the next local midnight."""
@@ -1074,7 +1083,9 @@ class Simulator:
             return
         start = self._local_ms(day, start_s)
         end = self._local_ms(day, end_s)
-        pauses = self._plan_pauses(start, end)
+        stagger = agent.rota_stagger
+        pauses = [(due + stagger, reason, length) for due, reason, length in self._plan_pauses(start, end)]
+        pauses = [p for p in pauses if start < p[0] < end - p[2]]
         if end > self.now:
             self._schedule(max(start, self.now), K_SHIFT_START, agent, (end, pauses))
 

@@ -143,3 +143,32 @@ def test_simulate_from_a_night_start_shows_the_24_7_queue_live_and_the_day_queue
     for name, tile in tiles.items():
         if name != "Storingen":
             assert tile["agents"]["logged_in"] == 0 and tile["today"]["answered"] == 0, name
+
+
+def test_a_night_shift_does_not_go_on_break_all_at_once():
+    """Seen at 03:38 in the demo: both night agents on lunch together, the 24/7 line unstaffed for half an
+    hour. Colleagues on one rota shift take their breaks apart: over a week of nights, at almost no
+    minute is every night agent paused."""
+    start = TUESDAY
+    events = generate(with_night_line(), 3, start, start + timedelta(days=7))
+    states = defaultdict(list)
+    for e in of_type(events, "agent.state"):
+        if e["agent"] in ("st07", "st08"):
+            states[e["agent"]].append((at(e), e["state"]))
+
+    def state_at(agent, moment):
+        current = "logged_out"
+        for since, state in states[agent]:
+            if since > moment:
+                break
+            current = state
+        return current
+
+    night_minutes = all_paused = 0
+    for day in range(7):
+        moment = datetime.combine(start.date() + timedelta(days=day), time(0), TZ)
+        for minute in range(7 * 60):
+            shown = {state_at(a, moment + timedelta(minutes=minute)) for a in ("st07", "st08")}
+            night_minutes += 1
+            all_paused += shown <= {"paused", "logged_out"}
+    assert all_paused / night_minutes < 0.03, (all_paused, night_minutes)
