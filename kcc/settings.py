@@ -127,6 +127,12 @@ KCC_EVENTS_MAX_BODY_BYTES = env.int("KCC_EVENTS_MAX_BODY_BYTES", default=5 * 102
 KCC_FORECAST_MAX_AGE_DAYS = env.int("KCC_FORECAST_MAX_AGE_DAYS", default=5 * 366)
 KCC_FORECAST_MAX_AHEAD_DAYS = env.int("KCC_FORECAST_MAX_AHEAD_DAYS", default=2 * 366)
 
+# The address people open KCC Live at (scheme, host, port; a path prefix if the proxy adds one): printed
+# in wall screens' links. Unset: the address of the admin page that made the link, and for a management
+# command this machine on the port `make run` serves (PORT, default 8000).
+KCC_PUBLIC_URL = env("KCC_PUBLIC_URL", default="")
+PORT = env.int("PORT", default=8000)
+
 # Every live-state key starts with this prefix, so several installations (or test runs) can share a Redis.
 LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")
 

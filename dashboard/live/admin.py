@@ -52,8 +52,8 @@ class DisplayAdmin(TeamScopedAdmin):
             token = obj.issue_token()
             self.message_user(
                 request,
-                _("Open /wallboard/?scope=%(scope)s&display=%(token)s on the screen (shown once).")
-                % {"scope": obj.scope_list()[0] if obj.scope_list() else "all", "token": token},
+                _("Open %(url)s on the screen (shown once).")
+                % {"url": obj.wallboard_url(token, models.public_base_url(request))},
             )
         super().save_model(request, obj, form, change)
 

@@ -1,5 +1,7 @@
 """Models of the live screens: wall-screen display tokens and KPI alerts."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -32,6 +34,16 @@ class TileKpi(models.TextChoices):
 
 # A wall screen stays readable with this many queue tiles on one page (tested at 1280×720).
 MAX_TILES_PER_PAGE = 12
+
+
+def public_base_url(request=None) -> str:
+    """Where people open KCC Live: the ``KCC_PUBLIC_URL`` setting; unset, the address of ``request``, and
+    without one this machine on ``PORT`` (what ``make run`` serves)."""
+    if settings.KCC_PUBLIC_URL:
+        return settings.KCC_PUBLIC_URL
+    if request is not None:
+        return request.build_absolute_uri("/")
+    return f"http://127.0.0.1:{settings.PORT}"
 
 
 class Display(HashedToken):
@@ -81,6 +93,13 @@ class Display(HashedToken):
 
     def kpi_list(self) -> list[str]:
         return [k.strip() for k in self.kpis.split(",") if k.strip()]
+
+    def wallboard_url(self, token: str, base_url: str) -> str:
+        """The address a wall screen opens once: its first scope in kiosk mode, with the token (which the
+        page moves into a cookie). ``base_url`` from :func:`public_base_url`."""
+        scopes = self.scope_list()
+        query = urlencode({"scope": scopes[0] if scopes else "all", "kiosk": "1", "display": token}, safe=":")
+        return f"{base_url.rstrip('/')}/wallboard/?{query}"
 
     def clean(self):
         for scope in self.scope_list():

@@ -47,7 +47,7 @@ TILE_ASYNC = ("queues", "backlog", "oldest_at", "answered", "response_attainment
 TILE_KEYS = (
     "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
     "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
-    "response_target_s", "open", "opens_at",
+    "response_target_s", "open", "opens_at", "agents_by",
 )  # fmt: skip
 
 

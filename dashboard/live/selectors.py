@@ -400,9 +400,13 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
         scope.update(open=state.open, opens_at=state.next_open.isoformat() if state.next_open else None)
         return scope
 
+    # Who a scope's agent counts are: a queue's and a channel's are the agents skilled on it (an agent
+    # with several skills counts on each of those queues, so a team's queues add up to more agents than
+    # the team), a team's its members, the centre's every agent once.
     out_queues = []
     for q in visible_queues:
         scope = queue_scope(q)
+        scope["agents_by"] = "skill"
         oldest_age = scope["longest_wait_s"]
         scope.update(
             id=q.id,
@@ -431,7 +435,7 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             continue
         members = [a for a in agents if a.team_id == t.id]
         scope = aggregate(t.name, [q for q in queues if q.team_id == t.id], members)
-        scope.update(id=t.id, line=t.line)
+        scope.update(id=t.id, line=t.line, agents_by="team")
         rows = _kpi_rows(kpis, KPI.Scope.TEAM, t.id, scope["synchronous"])
         values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
@@ -456,9 +460,11 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             members = {a.id: a for q in qs for a in skilled[q.id]}.values()
             scope = aggregate(str(label), qs, list(members))
             scope["channel"] = value
+            scope["agents_by"] = "skill"
             channels.append(scope)
         snapshot["channels"] = channels
         snapshot["all"] = aggregate("all", queues, agents)
+        snapshot["all"]["agents_by"] = "centre"
     return snapshot
 
 

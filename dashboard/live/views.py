@@ -42,6 +42,15 @@ def _labels() -> dict:
         "acw": _("After-call work"),
         "paused": _("Paused"),
         "logged_out": _("Logged out"),
+        # A queue's (and a channel's) agents are those skilled on it: said on its tile, so that the
+        # queues of a team adding up to more agents than the team has is no surprise.
+        "agents_by_skill": _("agents with this skill"),
+        "agents_by_channel_skill": _("agents with a skill in this channel"),
+        "agents_by_skill_help": _(
+            "Agents skilled on this queue, whichever queue their current contact is from: an agent with "
+            "several skills counts on each of those queues, so the queues of a team add up to more agents "
+            "than the team has."
+        ),
         "callbacks_due": _("Callbacks due"),
         "callbacks_overdue": _("overdue"),
         "connection_lost": _("Connection lost — figures are %(s)s s old. Reconnecting…"),

@@ -15,6 +15,10 @@ from dashboard.core.formats import duration, moment, signed_duration
 
 _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "…": "...", "’": "'", "‘": "'", "“": '"',
                         "”": '"', "€": "EUR", "×": "x"})  # fmt: skip
+# Table headers: wrapped over lines of this height (mm); a word wider than its column at 8 pt is set
+# smaller, down to 6 pt ("Afgebroken" in a 15.5 mm column).
+HEADER_LINE_H = 3.6
+HEADER_SIZES = (8, 7.5, 7, 6.5, 6)
 BLUE, GREEN, ORANGE, GREY = (37, 99, 235), (22, 163, 74), (234, 88, 12), (120, 120, 120)
 
 
@@ -70,18 +74,58 @@ class _Doc(FPDF):
         self.cell(0, 6, _t(text), new_x="LMARGIN", new_y="NEXT")
         self.set_font("Helvetica", "", 9)
 
+    def fit_header(self, text: str, width: float) -> tuple[float, list[str]]:
+        """A column header laid out to stay inside its column: the font size (8 pt, smaller only when a
+        single word is wider than the column) and the words wrapped into lines that each fit."""
+        room = width - 2 * self.c_margin
+        words: list[str] = []
+        for word in _t(text).split():
+            if words and len(word) == 1:  # a unit ("s", "%") stays with its word
+                words[-1] += " " + word
+            else:
+                words.append(word)
+        words = words or [""]
+        for size in HEADER_SIZES:
+            self.set_font("Helvetica", "B", size)
+            if all(self.get_string_width(word) <= room for word in words):
+                break
+        lines = [words[0]]
+        for word in words[1:]:
+            if self.get_string_width(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return size, lines
+
+    def clip(self, text: str, width: float) -> str:
+        """``text`` in the current font, shortened with "..." where it would run into the next column."""
+        room = width - 2 * self.c_margin
+        if self.get_string_width(text) <= room:
+            return text
+        while text and self.get_string_width(text + "...") > room:
+            text = text[:-1]
+        return text + "..."
+
     def table(self, header: list[str], rows: list[list], widths: list[float]):
-        self.set_font("Helvetica", "B", 8)
+        layouts = [self.fit_header(text, w) for text, w in zip(header, widths, strict=True)]
+        height = max(len(lines) for _, lines in layouts) * HEADER_LINE_H + 1
+        if self.get_y() + height + 5 > self.page_break_trigger:
+            self.add_page()
+        x, y = self.l_margin, self.get_y()
         self.set_fill_color(235, 238, 245)
-        for text, w in zip(header, widths, strict=True):
-            self.cell(w, 5, _t(text), border=1, fill=True)
-        self.ln()
-        self.set_font("Helvetica", "", 8)
+        for (size, lines), w in zip(layouts, widths, strict=True):
+            self.rect(x, y, w, height, style="DF")
+            self.set_font("Helvetica", "B", size)
+            for i, line in enumerate(lines):
+                self.set_xy(x, y + 0.5 + i * HEADER_LINE_H)
+                self.cell(w, HEADER_LINE_H, line)
+            x += w
+        self.set_xy(self.l_margin, y + height)
         for row in rows:
             bold = row and row[0] == _("Total")
             self.set_font("Helvetica", "B" if bold else "", 8)
             for i, (text, w) in enumerate(zip(row, widths, strict=True)):
-                self.cell(w, 5, _t(text), border=1, align="L" if i == 0 else "R")
+                self.cell(w, 5, self.clip(_t(text), w), border=1, align="L" if i == 0 else "R")
             self.ln()
 
 

@@ -2,8 +2,9 @@
 
 A mid-sized Dutch customer service: a 1st-line team on two voice queues and on the callbacks promised to
 callers who waited too long (some also on chat and WhatsApp), a 2nd-line team of specialists who also
-help out on the queue that takes the overflow, a webcare team on chat and WhatsApp, and a back office on
-e-mail. Names are Dutch: the first users are Dutch.
+help out on the queue that takes the overflow, a webcare team on chat and WhatsApp, a back office on
+e-mail, and a 24/7 line for outages and card blocking ("Storingen") with its own small team on a rota of
+early, late and night shifts, so the demo moves at any hour. Names are Dutch: the first users are Dutch.
 """
 
 from datetime import time
@@ -17,6 +18,7 @@ DEMO_TEAMS = [
     ("Specialisten 2e lijn", Line.SECOND),
     ("Webcare & Chat", Line.FIRST),
     ("Backoffice", Line.BACK_OFFICE),
+    ("Storingsdienst 24/7", Line.FIRST),
 ]
 
 WEEKDAYS = range(0, 5)
@@ -27,6 +29,8 @@ CUSTOMER_HOURS = [(d, time(8), time(20)) for d in WEEKDAYS] + [(SATURDAY, time(9
 SECOND_LINE_HOURS = [(d, time(8), time(18)) for d in WEEKDAYS]
 # E-mail arrives day and night but is handled in office hours: these are the hours it is worked.
 OFFICE_HOURS = [(d, time(8), time(17, 30)) for d in WEEKDAYS]
+# No opening hours: open around the clock, every day.
+AROUND_THE_CLOCK = []
 
 HOUR = 3600
 # name, channel, team, service-level threshold (s), response-time target (s), overflow to, after (s), hours
@@ -41,13 +45,16 @@ DEMO_QUEUES = [
     ("WhatsApp", "whatsapp", "Webcare & Chat", HOUR, HOUR, None, None, CUSTOMER_HOURS),
     ("E-mail", "email", "Backoffice", 8 * HOUR, 8 * HOUR, None, None, OFFICE_HOURS),
     ("Backoffice E-mail", "email", "Backoffice", 24 * HOUR, 24 * HOUR, None, None, OFFICE_HOURS),
+    # Outages and blocking a lost card cannot wait for the morning.
+    ("Storingen", "voice", "Storingsdienst 24/7", 20, None, None, None, AROUND_THE_CLOCK),
 ]
 
 FIRST_NAMES = [
     "Sanne", "Daan", "Emma", "Lars", "Fleur", "Bram", "Lotte", "Thijs", "Anouk", "Ruben", "Iris", "Jesse",
     "Sophie", "Milan", "Eva", "Niels", "Lisa", "Tim", "Noor", "Sem", "Julia", "Stijn", "Femke", "Jeroen",
     "Maaike", "Koen", "Esther", "Wouter", "Marloes", "Rick", "Ilse", "Bas", "Naima", "Youssef", "Kim",
-    "Mehmet", "Linda", "Joris", "Anna", "Pieter", "Yara", "Tom",
+    "Mehmet", "Linda", "Joris", "Anna", "Pieter", "Yara", "Tom", "Hanna", "Mustafa", "Roos", "Dirk", "Fatima",
+    "Gijs", "Merel", "Ahmed",
 ]  # fmt: skip
 LAST_NAMES = [
     "de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot",
@@ -70,6 +77,8 @@ DEMO_AGENT_GROUPS = [
     ("sp", "Specialisten 2e lijn", 8, lambda n: ["Techniek 2e lijn", "Algemeen"]),
     ("wc", "Webcare & Chat", 6, lambda n: ["Chat", "WhatsApp"] + (["E-mail"] if n > 4 else [])),
     ("bo", "Backoffice", 8, lambda n: ["E-mail", "Backoffice E-mail"] + (["WhatsApp"] if n > 6 else [])),
+    # The simulator's rota: st01–st04 early, st05–st06 late, st07–st08 nights (engine.ROTA_SHIFTS).
+    ("st", "Storingsdienst 24/7", 8, lambda n: ["Storingen"]),
 ]
 
 # Queue KPIs for every queue (queue=None): code, target, warning, critical, higher is better.

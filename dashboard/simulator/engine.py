@@ -38,6 +38,11 @@ Model (every figure is a module constant below, so a reader can check it against
 * Agents work shifts (day shifts start 07:45–10:00, some late shifts end at closing, 8 hours, fewer on
   Saturday, none on Sunday), take two breaks ("pauze") and lunch ("lunch"), sometimes "overleg",
   "coaching" or a "storing", and do after-call work; every change of state is an ``agent.state`` event.
+* A queue open around the clock (a 24/7 line for outages and card blocking) is staffed by a rota: the
+  agents whose queues are all open around the clock each keep one shift of it, every day of the week, in
+  login order: early (07:00–15:00), late (15:00–23:00) and night (23:00–07:00), about a quarter of them
+  on nights. Night shifts are always covered; early and late ones have days off like everyone else. A
+  simulator started at night finds the night shift that began the evening before at work.
 * Customers: contacts draw a customer reference from a population, and a share are repeat contacts of a
   customer who contacted the centre in the last few days (often about the same reason).
 
@@ -274,7 +279,20 @@ WORKS_ON_SATURDAY = 0.4
 LATE_SHIFT_SHARE = 0.3  # of agents on synchronous queues open long enough to need an evening shift
 DAY_SHIFT_OFFSETS_MIN = (0, 15, 30, 45, 60, 75, 90, 105, 120, 135)  # after opening minus 15 min: 07:45–10:00
 DAY_SHIFT_WEIGHTS = (6, 6, 5, 3, 2, 2, 1, 1, 1, 1)  # most start early: the morning peak needs them
-DEFAULT_OFFICE_HOURS = (8 * 3600, 18 * 3600)  # shifts for queues open around the clock
+DEFAULT_OFFICE_HOURS = (8 * 3600, 18 * 3600)  # shifts of agents who add a 24/7 queue to daytime ones
+# The rota of agents who only work queues open around the clock: (name, start, end) in seconds of the
+# day the shift starts (the night shift ends the next morning), and the share of them on nights and,
+# of the others, on late shifts (nights are quiet, the morning peak needs the most hands).
+ROTA_SHIFTS = (("early", 7 * 3600, 15 * 3600), ("late", 15 * 3600, 23 * 3600), ("night", 23 * 3600, 31 * 3600))
+ROTA_NIGHT_SHARE = 0.25
+ROTA_LATE_SHARE = 0.4
+# A rota staffs the quiet night as much as the busy morning, with a few agents per shift (who need more
+# slack, Erlang's economy of scale): a synchronous queue open around the clock gets this share of the
+# volume its agents could handle on day shifts.
+ROTA_VOLUME_SHARE = 0.65
+# Colleagues on the same rota shift take their breaks and lunch this far apart (alternately later and
+# earlier), so a small shift never goes on lunch all at once and leaves the line unstaffed.
+ROTA_PAUSE_STAGGER_S = 40 * 60
 # (reason, chance per shift, duration range in minutes) of pauses at a random moment of the shift.
 OCCASIONAL_PAUSES = (("overleg", 0.12, (25, 35)), ("coaching", 0.10, (20, 45)), ("storing", 0.07, (5, 20)))
 
@@ -302,14 +320,18 @@ def intraday_profile(hour: float, synchronous: bool) -> float:
     return 0.05 + 0.7 * _bump(hour, 10.5, 2.2) + 0.45 * _bump(hour, 15.0, 2.0) + 0.35 * _bump(hour, 20.5, 1.6)
 
 
-def _profile_reference(synchronous: bool) -> float:
-    """The profile summed over the 15-minute slots of a reference day (08:00–20:00 or the whole day):
-    a queue's daily volume is spread over its open slots in proportion to the profile."""
-    lo, hi = (32, 80) if synchronous else (0, 96)
+def _profile_reference(synchronous: bool, around_the_clock: bool = False) -> float:
+    """The profile summed over the 15-minute slots of a reference day (08:00–20:00, or the whole day for
+    asynchronous channels and for a synchronous queue open around the clock): a queue's daily volume is
+    spread over its open slots in proportion to the profile."""
+    lo, hi = (32, 80) if synchronous and not around_the_clock else (0, 96)
     return sum(intraday_profile((i + 0.5) / 4, synchronous) for i in range(lo, hi))
 
 
-_PROFILE_REFERENCE = {True: _profile_reference(True), False: _profile_reference(False)}
+# (synchronous, open around the clock) -> reference
+_PROFILE_REFERENCE = {
+    (sync, always): _profile_reference(sync, always) for sync in (True, False) for always in (True, False)
+}
 
 
 # --- internal state ------------------------------------------------------------------------------
@@ -428,6 +450,8 @@ class _Agent:
         "shift_no",
         "shift_over",
         "pauses",
+        "rota",
+        "rota_stagger",
     )
 
     def __init__(self, spec: AgentSpec, order: int, skills: list[_Queue]):
@@ -444,6 +468,8 @@ class _Agent:
         self.shift_no = 0
         self.shift_over = True
         self.pauses: list[tuple[int, str, int]] = []  # (due, reason, duration), earliest first
+        self.rota: tuple[str, int, int] | None = None  # the 24/7 rota's shift this agent keeps (ROTA_SHIFTS)
+        self.rota_stagger = 0  # how far (ms) this agent's pauses are moved from its shift's usual times
 
 
 def _lognormal_ms(rng: random.Random, median_s: float, sigma: float) -> int:
@@ -491,6 +517,8 @@ class Simulator:
             for q in agent.skills:
                 q.agents.append(agent)
         self._callback_queues = [q for q in self._queues if q.is_callback]
+        self._assign_rota()
+        self._carry_over = True  # the first day also starts the night shift of the evening before
         self._second_line_voice = [
             q for q in self._queues if q.channel == "voice" and q.line in ("second", "third") and q.agents
         ]
@@ -583,8 +611,8 @@ class Simulator:
 
     def _local_ms(self, day: date, seconds: float) -> int:
         """The instant of a wall-clock time on a local date (``seconds`` may be 86400: next midnight)."""
-        if seconds >= 86400:
-            return _to_ms(datetime.combine(day + timedelta(days=1), time(0), self.tz))
+        if seconds >= 86400:  # the next day (a night shift ends the next morning)
+            return self._local_ms(day + timedelta(days=1), seconds - 86400)
         whole = int(seconds)
         wall = time(whole // 3600, whole // 60 % 60, whole % 60)
         return _to_ms(datetime.combine(day, wall, self.tz)) + int((seconds - whole) * SECOND)
@@ -644,6 +672,8 @@ class Simulator:
             # a transferred call costs the 2nd line a whole call; keep at least a fifth as direct calls
             q.volume = max(q.volume * 0.2, q.volume - transferred_in)
         for q in self._queues:
+            if q.synchronous and not q.spec.opening_hours:
+                q.volume *= ROTA_VOLUME_SHARE
             if q.spec.volume_per_day is not None:
                 q.volume = float(q.spec.volume_per_day)
             q.volume = 0.0 if q.is_callback else q.volume * self.volume_scale
@@ -662,7 +692,8 @@ class Simulator:
         if hours:
             points.update(p for span in hours for p in span)
         ordered = sorted(points)
-        per_slot = q.volume * WEEKDAY_FACTOR[day.weekday()] / _PROFILE_REFERENCE[q.synchronous]
+        reference = _PROFILE_REFERENCE[(q.synchronous, not q.spec.opening_hours)]
+        per_slot = q.volume * WEEKDAY_FACTOR[day.weekday()] / reference
         starts: list[int] = []
         slots: list[tuple[int, int, float]] = []
         previous = self._local_ms(day, 0)
@@ -857,7 +888,10 @@ class Simulator:
         if contact.visit != visit or contact.state != WAITING:
             return
         callback_queue = self._callback_queue_for(contact.queue)
-        if callback_queue is None or self.rng.random() >= CALLBACK_ACCEPT_SHARE:
+        # No promise to call back while nobody works the callbacks (a 24/7 line at night).
+        if callback_queue is None or not self._is_open(callback_queue, self.now):
+            return
+        if self.rng.random() >= CALLBACK_ACCEPT_SHARE:
             return
         contact.state = CALLBACK
         contact.requested = self.now
@@ -969,8 +1003,25 @@ class Simulator:
 
     # -- shifts and pauses ------------------------------------------------------------------------
 
+    def _assign_rota(self) -> None:
+        """Give each agent whose queues are all open around the clock a shift of the rota (ROTA_SHIFTS),
+        in login order: the early shifts first, then the late ones, then at least one night shift."""
+        rota = [a for a in self._agents if a.skills and all(not q.spec.opening_hours for q in a.skills)]
+        nights = max(1, round(len(rota) * ROTA_NIGHT_SHARE))
+        lates = round((len(rota) - nights) * ROTA_LATE_SHARE)
+        earlies = len(rota) - nights - lates
+        colleagues: dict[str, int] = {}
+        for i, agent in enumerate(sorted(rota, key=lambda a: a.login)):
+            agent.rota = ROTA_SHIFTS[0 if i < earlies else (1 if i < earlies + lates else 2)]
+            k = colleagues[agent.rota[0]] = colleagues.get(agent.rota[0], -1) + 1
+            # 0, +1, -1, +2, -2, ... times the stagger
+            agent.rota_stagger = (k + 1) // 2 * (1 if k % 2 else -1) * ROTA_PAUSE_STAGGER_S * SECOND
+
     def _on_day(self, day: date, _unused) -> None:
         """Plan the agents' shifts of a local day and wake up again at the next local midnight."""
+        if self._carry_over:
+            self._carry_over = False
+            self._plan_shifts(day - timedelta(days=1), overnight_only=True)
         self._plan_shifts(day)
         self._schedule(self._local_ms(day, 86400), K_DAY, day + timedelta(days=1))
 
@@ -990,10 +1041,17 @@ class Simulator:
             return None
         return min(opens), max(closes)
 
-    def _plan_shifts(self, day: date) -> None:
+    def _plan_shifts(self, day: date, *, overnight_only: bool = False) -> None:
+        """Plan the shifts that start on a local day (``overnight_only``: only the rota's night shifts,
+        which run on into the next day)."""
         rng = self.rng
         works = WORKS_ON_SATURDAY if day.weekday() >= 5 else WORKS_ON_WEEKDAY
         for agent in self._agents:
+            if agent.rota is not None:
+                self._plan_rota_shift(agent, day, overnight_only)
+                continue
+            if overnight_only:
+                continue
             window = self._shift_window(agent, day)
             if window is None or rng.random() >= works:
                 continue
@@ -1011,6 +1069,24 @@ class Simulator:
             pauses = self._plan_pauses(start, end)
             if end <= self.now:
                 continue
+            self._schedule(max(start, self.now), K_SHIFT_START, agent, (end, pauses))
+
+    def _plan_rota_shift(self, agent: _Agent, day: date, overnight_only: bool) -> None:
+        """An agent of the 24/7 rota on a local day: its own shift, every day of the week; nights are
+        always covered, early and late shifts have days off as day shifts do."""
+        name, start_s, end_s = agent.rota
+        if overnight_only and end_s <= 86400:
+            return
+        if all(self._hours(q, day) == [] for q in agent.skills):  # closed that day (a holiday)
+            return
+        if name != "night" and self.rng.random() >= WORKS_ON_WEEKDAY:
+            return
+        start = self._local_ms(day, start_s)
+        end = self._local_ms(day, end_s)
+        stagger = agent.rota_stagger
+        pauses = [(due + stagger, reason, length) for due, reason, length in self._plan_pauses(start, end)]
+        pauses = [p for p in pauses if start < p[0] < end - p[2]]
+        if end > self.now:
             self._schedule(max(start, self.now), K_SHIFT_START, agent, (end, pauses))
 
     def _plan_pauses(self, start: int, end: int) -> list[tuple[int, str, int]]:

@@ -361,7 +361,10 @@
     grid.appendChild(kpiCell(LABELS.answered, text(today.answered), null, LABELS.today, "answered"));
     node.appendChild(grid);
     if (t.async) node.appendChild(asyncBlock(t.async));
-    var agents = el("div", {class: "agents", "data-kpi": "agents"}, [
+    // Counted by skill (a queue, a channel): said once, small, with the why in the tooltip.
+    var bySkill = t.agents_by === "skill";
+    var agents = el("div", bySkill ? {class: "agents", "data-kpi": "agents", title: LABELS.agents_by_skill_help} : {class: "agents", "data-kpi": "agents"}, [
+      bySkill ? el("span", {class: "agents-by", text: t.id ? LABELS.agents_by_skill : LABELS.agents_by_channel_skill}) : null,
       el("span", {class: "state available", text: LABELS.available + " " + a.available}),
       el("span", {class: "state on_contact", text: LABELS.on_contact + " " + a.on_contact}),
       el("span", {class: "state acw", text: LABELS.acw + " " + a.acw}),

@@ -320,3 +320,36 @@ def test_beat_schedule_declares_the_report_tasks_once():
         task = registered[f"dashboard.tasks.{name}"]
         assert task.acks_late and task.reject_on_worker_lost and task.time_limit
     assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_pdf_tables_keep_every_header_and_figure_inside_its_column(two_teams, monkeypatch, language):
+    """Issue 9, point 7: the daily PDF's "Abandoned" header ran into the next column. Every cell the PDF
+    draws with a width (headers, wrapped over lines, and figures) is measured in its own font against
+    its column, in English and in Dutch; the long headers are there whole."""
+    from django.utils import translation
+    from fpdf import FPDF
+
+    from dashboard.reports import pdf as pdf_module
+
+    drawn = []
+    original = FPDF.cell
+
+    def measured_cell(self, w=None, h=None, text="", *args, **kwargs):
+        if w and text:
+            drawn.append((text, w, self.get_string_width(text), 2 * self.c_margin, self.font_size_pt))
+        return original(self, w, h, text, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_module._Doc, "cell", measured_cell)
+    with translation.override(language):
+        view = report_page(kind="daily", first_day=DAY, scope=ReportFilter(), now=local(DAY + timedelta(days=1), 8))
+        pdf = report_pdf(view)
+        headers = [translation.gettext(t) for t in ("Abandoned", "Answered", "Max wait s", "Occupancy %")]
+    overflowing = [(text, w, round(width, 1)) for text, w, width, margins, _ in drawn if width > w - margins + 1e-6]
+    assert overflowing == []
+    assert min(size for *_, size in drawn) >= 6
+    texts = {text for text, *_ in drawn}
+    abandoned = headers[0]
+    assert abandoned in texts  # on one line, not broken inside the word
+    page_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert abandoned in page_text and headers[1] in page_text

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.core.audit import audited_command
-from dashboard.live.models import Display
+from dashboard.live.models import Display, public_base_url
 from dashboard.live.scopes import ScopeError, parse_scope
 
 
@@ -14,7 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name")
         parser.add_argument("--scope", action="append", default=[], help="all, team:<id>, queue:<id>, channel:<name>")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            help="The address the screen opens KCC Live at (default: the KCC_PUBLIC_URL setting, else "
+            "http://127.0.0.1:$PORT).",
+        )
 
     @audited_command
     def handle(self, *args, name, scope, base_url, **options):
@@ -30,4 +35,4 @@ class Command(BaseCommand):
         display.active = True
         display.save()
         self.stdout.write(f"Wall screen {name!r} for {display.scopes}. Open this address on the screen (kiosk mode):")
-        self.stdout.write(f"{base_url.rstrip('/')}/wallboard/?scope={scopes[0]}&display={token}")
+        self.stdout.write(display.wallboard_url(token, base_url or public_base_url()))
