@@ -46,6 +46,8 @@ def _labels() -> dict:
         # queues of a team adding up to more agents than the team has is no surprise.
         "agents_by_skill": _("agents with this skill"),
         "agents_by_channel_skill": _("agents with a skill in this channel"),
+        # A wall screen says it once in its heading instead of on every tile (no room, no mouse to hover).
+        "agents_by_skill_board": _("Queue tiles count the agents with the queue's skill"),
         "agents_by_skill_help": _(
             "Agents skilled on this queue, whichever queue their current contact is from: an agent with "
             "several skills counts on each of those queues, so the queues of a team add up to more agents "

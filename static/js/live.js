@@ -447,6 +447,11 @@
       tiles.replaceChildren.apply(tiles, shown.slice(page * per, (page + 1) * per).map(function (t) { return tileNode(t, socket); }));
       tiles.dataset.page = page + 1;
       tiles.dataset.pages = pages;
+      var note = document.getElementById("agents-note");
+      if (note) {
+        note.hidden = !document.body.classList.contains("kiosk") || !shown.length;
+        note.textContent = LABELS.agents_by_skill_board;
+      }
       if (pageOf) {
         pageOf.hidden = pages < 2;
         pageOf.textContent = LABELS.page_of.replace("%(n)s", page + 1).replace("%(of)s", pages);

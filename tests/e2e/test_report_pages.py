@@ -118,11 +118,11 @@ def test_comparisons_show_direction_by_arrow_and_verdict_by_colour(web, browser)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{web.base}/reports/daily/?date={day.isoformat()}")
     row = page.locator("table.kpis tr[data-kpi=asa_s] td.trend")
-    assert row.inner_text() == "-50.0 ▼"
+    assert row.inner_text().replace("\u2212", "-") == "-0:50 ▼"
     assert row.get_attribute("data-direction") == "down" and row.get_attribute("data-verdict") == "better"
     green = row.evaluate("el => getComputedStyle(el).color")
     aht = page.locator("table.kpis tr[data-kpi=aht_s] td.trend")
-    assert aht.inner_text() == "+60.0 ▲" and aht.get_attribute("data-verdict") == "worse"
+    assert aht.inner_text() == "+1:00 ▲" and aht.get_attribute("data-verdict") == "worse"
     red = aht.evaluate("el => getComputedStyle(el).color")
     assert green == "rgb(21, 128, 61)" and red != green and red != "rgb(0, 0, 0)"
     sl = page.locator("table.kpis tr[data-kpi=service_level] td.trend")

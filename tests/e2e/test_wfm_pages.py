@@ -223,7 +223,7 @@ def test_staffing_opens_on_a_voice_team_in_percentages_and_email_is_workload(web
     assert page.inner_text("h2").startswith("Klantenservice 1e lijn")
     assert page.locator("select[name=team] option:checked").inner_text() == "Klantenservice 1e lijn"
     model = page.inner_text("#staffing-model")
-    assert "target 80 % within 20 s" in model and "0.80" not in page.inner_text("main")
+    assert "target 80 % within 0:20." in model and "0.80" not in page.inner_text("main")
     occupancy = page.locator("input[name=max_occupancy_pct]")
     assert occupancy.input_value() == "100"
     assert "Maximum occupancy (%)" in page.inner_text("form.wfm-filter")

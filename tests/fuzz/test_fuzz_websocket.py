@@ -95,7 +95,7 @@ async def _answer(communicator, sent: str) -> int:
             raise WebsocketError(f"the consumer raised {exc!r} after {sent}") from exc
         if output["type"] == "websocket.close":
             return output.get("code", 1000)
-        if output["type"] == "websocket.send" and output.get("text") == '{"type": "pong"}':
+        if output["type"] == "websocket.send" and json.loads(output.get("text") or "{}").get("type") == "pong":
             return 200
 
 

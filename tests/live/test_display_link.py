@@ -57,6 +57,17 @@ def test_create_display_token_prints_the_public_address_in_kiosk_mode(public_url
     assert 'data-kiosk="1"' in client.get(response["Location"]).content.decode()
 
 
+# The rest of the admin form: the screen's layout and its (empty) list of queues.
+LAYOUT = {
+    "tiles_per_page": "12",
+    "page_seconds": "20",
+    "queue_choices-TOTAL_FORMS": "0",
+    "queue_choices-INITIAL_FORMS": "0",
+    "queue_choices-MIN_NUM_FORMS": "0",
+    "queue_choices-MAX_NUM_FORMS": "1000",
+}
+
+
 @pytest.mark.django_db
 def test_admin_shows_the_link_with_the_address_it_was_opened_at():
     admin = UserFactory(username="beheer-link", role="admin")
@@ -66,14 +77,14 @@ def test_admin_shows_the_link_with_the_address_it_was_opened_at():
     client.force_login(admin)
     with override_settings(KCC_PUBLIC_URL=""):
         response = client.post(
-            "/admin/dashboard/display/add/", {"name": "Hal", "scopes": "all", "active": "on"}, follow=True
+            "/admin/dashboard/display/add/", {"name": "Hal", "scopes": "all", "active": "on", **LAYOUT}, follow=True
         )
     messages = [str(m) for m in response.context["messages"]]
     assert any("http://testserver/wallboard/?scope=all&kiosk=1&display=" in m for m in messages), messages
     assert Display.objects.filter(name="Hal").exists()
     with override_settings(KCC_PUBLIC_URL="https://kcc.example.nl"):
         response = client.post(
-            "/admin/dashboard/display/add/", {"name": "Hal 2", "scopes": "all", "active": "on"}, follow=True
+            "/admin/dashboard/display/add/", {"name": "Hal 2", "scopes": "all", "active": "on", **LAYOUT}, follow=True
         )
     messages = [str(m) for m in response.context["messages"]]
     assert any("https://kcc.example.nl/wallboard/?scope=all&kiosk=1&display=" in m for m in messages), messages

@@ -105,7 +105,7 @@ def test_the_report_page_shows_the_synchronous_figures_and_the_async_block(centr
     block = html[html.index('data-kind="async"') :].split("</div>")[0]
     assert "1 wachtrij: 2 aangeboden, 2 beantwoord, waarvan 1 binnen de responstijd (50,0 %)" in block
     total_row = html[html.index('<tr class="total">') :].split("</tr>")[0]
-    assert total_row.count("<td>10,0</td>") == 2  # the voice ASA and longest wait, not the e-mails'
+    assert total_row.count("<td>0:10</td>") == 2  # the voice ASA and longest wait, not the e-mails'
 
 
 def test_total_interval_rows_keep_the_kinds_apart(centre):

@@ -112,7 +112,7 @@ def test_staffing_page_opens_on_a_voice_team_and_shows_percentages(backoffice):
     page = client_for().get("/wfm/staffing/", {"day": DAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert page.status_code == 200 and "<h2>Klantenservice 1e lijn" in html
-    assert "target 80 % within 20 s" in html and "Target 0.80" not in html
+    assert "target 80 % within 0:20." in html and "Target 0.80" not in html
     assert 'name="max_occupancy_pct"' in html and 'value="100"' in html
     page = client_for().get(
         "/wfm/staffing/",
