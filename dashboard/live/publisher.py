@@ -123,10 +123,14 @@ def scope_messages(
 
 
 def _crossings(snapshot: dict) -> list[dict]:
-    """Every KPI of a queue or team that is not normal now, with its value and the threshold crossed."""
+    """Every KPI of a queue or team that is not normal now, with its value and the threshold crossed.
+    A closed queue (or a team whose queues are all closed) raises nothing: its e-mail that waits for the
+    morning is no alarm at 03:00, and an alert it had clears."""
     found = []
     for kind, items in (("queue", snapshot["queues"]), ("team", snapshot["teams"])):
         for item in items:
+            if item.get("open") is False:
+                continue
             values = kpi_values(item)
             for code, status in item["status"].items():
                 threshold = item["thresholds"].get(code, {}).get(status)

@@ -3,8 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
-from dashboard.core.models import KPI
+from dashboard.core.models import KPI, ClosedDay
 from dashboard.ingest.services import events_ingest
 from dashboard.live.alerts import AlertError, alert_acknowledge
 from dashboard.live.models import Alert
@@ -62,6 +63,22 @@ def test_a_short_crossing_raises_nothing_and_a_recovery_clears(waiting_centre):
     )  # fmt: skip
     assert alerts_evaluate(live_snapshot(now=NOW), NOW + timedelta(seconds=6), since=since, hold_s=30)
     assert Alert.objects.get().cleared_at is not None
+
+
+def test_a_closed_queue_raises_no_alert_and_its_open_alert_clears(waiting_centre):
+    team, _source = waiting_centre
+    queue = team.queues.get()
+    since: dict = {}
+    alerts_evaluate(live_snapshot(now=NOW), NOW, since=since, hold_s=30)
+    assert alerts_evaluate(live_snapshot(now=NOW), NOW + timedelta(seconds=31), since=since, hold_s=30)
+    assert Alert.objects.filter(cleared_at=None).count() == 1
+    # closed today (a holiday): what still waits is shown on the tile, but it is no alarm
+    ClosedDay.objects.create(queue=queue, date=timezone.localdate(NOW))
+    snapshot = live_snapshot(now=NOW)
+    assert next(q for q in snapshot["queues"] if q["id"] == queue.id)["open"] is False
+    assert alerts_evaluate(snapshot, NOW + timedelta(seconds=40), since=since, hold_s=30)
+    assert not Alert.objects.filter(cleared_at=None).exists()
+    assert not alerts_evaluate(snapshot, NOW + timedelta(seconds=90), since=since, hold_s=30)
 
 
 def test_acknowledged_by_one_supervisor_of_the_team(waiting_centre):
