@@ -353,3 +353,17 @@ def test_pdf_tables_keep_every_header_and_figure_inside_its_column(two_teams, mo
     assert abandoned in texts  # on one line, not broken inside the word
     page_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert abandoned in page_text and headers[1] in page_text
+
+
+def test_the_dutch_pdf_speaks_dutch_in_its_summary_lines(two_teams):
+    """The lines under the tables (callbacks, transfers, outside hours, repeat contacts) and "built" were
+    left in English in the Dutch PDF."""
+    from django.utils import translation
+
+    with translation.override("nl"):
+        view = report_page(kind="daily", first_day=DAY, scope=ReportFilter(), now=local(DAY + timedelta(days=1), 8))
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf(view))).pages)
+    for dutch in ("Terugbelbeloftes", "Doorverbonden naar een andere wachtrij", "herkend", "gemaakt"):
+        assert dutch in text, dutch
+    for english in ("Callbacks promised", "Transferred to another queue", "identified", "built"):
+        assert english not in text, english
