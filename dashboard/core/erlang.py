@@ -174,13 +174,15 @@ def erlang_a_performance(
     elif b >= 1.0:
         p_wait = 1.0
     else:
-        p_wait = 1.0 / (1.0 + math.exp(math.log1p(-b) - math.log(b) - series.log_total))
+        p_wait = _logistic(series.log_total + math.log(b) - math.log1p(-b))
     p_answer_if_wait = series.answered_share
     p_abandon = p_wait * (1.0 - p_answer_if_wait)
     p = math.exp(-theta * threshold_s)
     # a·I(a+1, p) / T = exp(log a + log I(a+1, p) − log T).
     log_i = x - (a + 1.0) * math.log(x) + _log_lower_gamma_between(a + 1.0, x * p, x)
-    within_if_wait = min(p_answer_if_wait, math.exp(math.log(a) + log_i - series.log_total))
+    log_within = math.log(a) + log_i - series.log_total
+    # exp(≥ 0) ≥ 1 ≥ the answered share, and would overflow for many agents: no need to compute it
+    within_if_wait = p_answer_if_wait if log_within >= 0.0 else min(p_answer_if_wait, math.exp(log_within))
     service_level = (1.0 - p_wait) + p_wait * within_if_wait
     answered = 1.0 - p_abandon
     asa = p_wait * series.answered_wait_s(theta) / answered if answered > 0 else None
@@ -247,6 +249,15 @@ def _log_lower_gamma_between(s: float, lo: float, hi: float) -> float:
     # 1 − Q(hi) − P(lo); both are at most about one half here, so this does not cancel badly.
     rest = math.exp(lq_hi) + (math.exp(lp_lo) if lp_lo > -math.inf else 0.0)
     return lg + math.log(max(1.0 - rest, 1e-300))
+
+
+def _logistic(v: float) -> float:
+    """1 / (1 + e^−v) without overflow for any finite v (a queue of thousands of agents makes Erlang B
+    vanish and v run to −10⁴)."""
+    if v >= 0.0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
 
 
 def _log1m_exp(v: float) -> float:

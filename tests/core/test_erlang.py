@@ -424,3 +424,28 @@ def test_interval_required_agents_passes_the_model_options():
     assert erlang.interval_required_agents(**common, patience_s=60) == required_agents(
         calls=100, interval_s=1800, aht_s=180, target_sl=0.8, threshold_s=20, patience_s=60
     )
+
+
+@pytest.mark.parametrize(
+    ("calls", "aht", "patience", "cap"),
+    [
+        (10, 300.0, 0.5, 0.01),  # the fuzz's find: impatient callers and a 1 % occupancy cap
+        (400, 200.0, 0.5, 0.02),
+        (1, 3600.0, 0.01, 0.001),
+    ],
+)
+def test_erlang_a_stays_finite_for_a_tiny_occupancy_cap_and_impatient_callers(calls, aht, patience, cap):
+    """A cap of 1 % asks for 100× the traffic in agents: Erlang B vanishes and p_wait's logistic ran to
+    e^(10⁴) (OverflowError, a 500 on the forecast API). The answer is still the least n that meets both."""
+    need = erlang.required_agents(
+        calls=calls, interval_s=900, aht_s=aht, target_sl=0.8, threshold_s=20, max_occupancy=cap, patience_s=patience
+    )
+    traffic = erlang.traffic_erlangs(calls=calls, interval_s=900, aht_s=aht)
+    perf = erlang.erlang_a_performance(agents=need, traffic=traffic, aht_s=aht, threshold_s=20, patience_s=patience)
+    assert math.isfinite(perf.p_wait) and 0.0 <= perf.p_wait <= 1.0 and perf.service_level >= 0.8
+    assert perf.occupancy <= cap + 1e-12
+    if need > 1:
+        less = erlang.erlang_a_performance(
+            agents=need - 1, traffic=traffic, aht_s=aht, threshold_s=20, patience_s=patience
+        )
+        assert less.occupancy > cap or less.service_level < 0.8
