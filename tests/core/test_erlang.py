@@ -449,3 +449,10 @@ def test_erlang_a_stays_finite_for_a_tiny_occupancy_cap_and_impatient_callers(ca
             agents=need - 1, traffic=traffic, aht_s=aht, threshold_s=20, patience_s=patience
         )
         assert less.occupancy > cap or less.service_level < 0.8
+
+
+@pytest.mark.parametrize(("agents", "traffic"), [(151, 0.5), (294, 10.0), (2000, 10.0)])
+def test_erlang_a_with_erlang_b_subnormal_is_finite(agents, traffic):
+    """Erlang B below 1e-308 (a subnormal float, not yet 0) made p_wait's e^(−log B) overflow."""
+    perf = erlang.erlang_a_performance(agents=agents, traffic=traffic, aht_s=300, threshold_s=20, patience_s=0.5)
+    assert 0.0 <= perf.p_wait < 1e-300 and perf.service_level == pytest.approx(1.0)
