@@ -23,6 +23,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from dashboard.core import metrics
+from dashboard.core.api import database_busy
 from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
 from dashboard.live.scopes import LiveScope
@@ -304,8 +305,11 @@ class Publisher:
         while not stop.is_set():
             try:
                 await self.tick(heartbeats=True)
-            except Exception:  # a bad round must not stop the wallboards; the next one retries
-                log.exception("live publisher round failed")
+            except Exception as error:  # a bad round must not stop the wallboards; the next one retries
+                if database_busy(error):  # SQLite locked by a backfill or an import: expected, and brief
+                    log.warning("live publisher round skipped, the database is busy (%s); the next one retries", error)
+                else:
+                    log.exception("live publisher round failed")
             try:
                 await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], REFRESH_S)
                 await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
