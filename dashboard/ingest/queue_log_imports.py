@@ -124,7 +124,7 @@ def queue_log_import(
         flush()
     if reaggregate and result.first_at is not None:
         result.reaggregated = intervals_after_import(
-            offered_from=result.first_at - LOOK_BACK, offered_until=result.last_at, now=now
+            offered_from=result.first_at - LOOK_BACK, offered_until=result.last_at, now=now, agent_states=True
         )
     reading = result.reading
     audit_record(

@@ -16,7 +16,7 @@ from dashboard.core.models import Agent, AgentStateSpan, Contact
 from dashboard.ingest.importers.anonymous_bank import bank_rows
 from dashboard.ingest.importers.queue_log import MalformedLineError, Reading, line_events, read_events
 from dashboard.ingest.queue_log_imports import caller_ref, queue_log_import
-from dashboard.intervals.models import QueueInterval
+from dashboard.intervals.models import QueueInterval, TeamInterval
 from dashboard.reports.selectors import ReportFilter, report_api
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -230,6 +230,9 @@ def test_a_day_imports_through_the_ingest_service_with_calls_and_agent_states():
     interval = QueueInterval.objects.get(queue__name="support", start=datetime(2026, 11, 24, 9, tzinfo=TZ))
     assert (interval.offered, interval.answered, interval.abandoned) == (4, 2, 2)
     assert interval.wait_answered_ms == 50_000 and interval.repeat_contacts == 1
+    # the agent lines reach the team rows too (agents the source created have no team): Bob's lunch
+    team = TeamInterval.objects.get(team=None, start=datetime(2026, 11, 24, 9, tzinfo=TZ))
+    assert team.paused_by_reason == {"Lunch": 600}
 
 
 @pytest.mark.django_db
