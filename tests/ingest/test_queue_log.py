@@ -304,7 +304,17 @@ def test_the_real_month_as_a_queue_log_gives_the_daily_figures_of_the_bank_impor
         assert banks
         for name in banks:
             bank, queue_log = rows[name], rows[f"QL {name}"]
-            for figure in ("offered", "answered", "abandoned", "asa_s", "handled", "repeat_contacts"):
+            for figure in (
+                "offered",
+                "answered",
+                "abandoned",
+                "short_abandoned",
+                "service_level",
+                "asa_s",
+                "aht_s",
+                "max_wait_s",
+                "repeat_contacts",
+            ):
                 assert queue_log[figure] == bank[figure], (day, name, figure)
             compared += bank["offered"]
     assert compared == calls > 2000
