@@ -456,13 +456,22 @@ def intervals_update(*, now: datetime | None = None) -> dict:
     return done
 
 
-def intervals_after_import(*, offered_from: datetime, offered_until: datetime, now: datetime | None = None) -> dict:
+def intervals_after_import(
+    *, offered_from: datetime, offered_until: datetime, now: datetime | None = None, agent_states: bool = False
+) -> dict:
     """Aggregate again what imported contacts offered in ``[offered_from, offered_until]`` change: their
     intervals and the 7 days after them (a contact imported into the past can make later contacts of the
-    same customer repeat contacts). Only intervals already closed are written."""
+    same customer repeat contacts). With ``agent_states`` (the import carried agent state changes, as a
+    queue_log does) the team rows of ``[offered_from, offered_until]`` too. Only intervals already
+    closed are written."""
     now = now or timezone.now()
-    end = min(offered_until + timedelta(days=REPEAT_WINDOW_DAYS), now)
-    end = floor_interval(end)
-    if floor_interval(offered_from) >= end:
-        return {"queue_intervals": 0, "team_intervals": 0}
-    return intervals_aggregate(start=offered_from, end=end, now=now, teams=False)
+    written = {"queue_intervals": 0, "team_intervals": 0}
+    end = floor_interval(min(offered_until + timedelta(days=REPEAT_WINDOW_DAYS), now))
+    if floor_interval(offered_from) < end:
+        written = intervals_aggregate(start=offered_from, end=end, now=now, teams=False)
+    team_end = min(ceil_interval(offered_until), floor_interval(now))
+    if agent_states and floor_interval(offered_from) < team_end:
+        written["team_intervals"] = intervals_aggregate(start=offered_from, end=team_end, now=now, queues=False)[
+            "team_intervals"
+        ]
+    return written
