@@ -140,6 +140,14 @@ def test_kiosk_fills_the_screen_without_scrolling_at_three_sizes(stack, browser)
         # Three waiting on every queue: critical, said by a shape and a word as well as by colour.
         flag = page.locator("#tiles .kpi.critical[data-kpi=waiting] .kpi-flag").first
         assert flag.inner_text().strip() == "■ critical"
+        # the total's asynchronous block shows its figures inside the total tile, not pushed out of sight
+        inside = page.evaluate(
+            """() => { const t = document.querySelector('#total .tile').getBoundingClientRect();
+                return [...document.querySelectorAll('#total .async-block .kpi-value')].map(v => {
+                  const r = v.getBoundingClientRect();
+                  return r.height > 0 && r.top >= t.top && r.bottom <= t.bottom + 0.5; }); }"""
+        )
+        assert len(inside) == 4 and all(inside), (size, inside)
         page.close()
     # In Dutch the labels are longer: still nothing overflows at the smallest size.
     page = wall_screen(browser, stack, display, (1280, 720), locale="nl-NL")
