@@ -294,7 +294,12 @@
   // Kiosk: the queue tiles take the grid that gives their figures the most room on this screen, every
   // tile its KPIs' grid; the font sizes follow the boxes (CSS container units, static/css/live.css).
   function fitBoard() {
-    if (!document.body.classList.contains("kiosk")) return;
+    if (!document.body.classList.contains("kiosk")) {
+      // not a wall screen: the grid is the page's, but a long figure ("14 h 47 m") still must not run
+      // into the next cell
+      document.querySelectorAll(".tile .kpi-value").forEach(fitText);
+      return;
+    }
     var tiles = document.getElementById("tiles"), n = tiles.children.length;
     document.body.classList.toggle("single", n === 0);
     if (n) {
@@ -428,7 +433,7 @@
       } else {
         value.textContent = since ? duration(age) : (LABELS.empty || "—");
       }
-      if (value.classList.contains("kpi-value") && document.body.classList.contains("kiosk")) fitText(value);
+      if (value.classList.contains("kpi-value")) fitText(value);
     });
   }
 

@@ -85,8 +85,11 @@ def test_every_page_passes_the_content_security_policy(stack, browser, centre):
         visit(page, stack.base + path, problems, ready)
     # the language switch (a data-autosubmit select, no inline handler) still works
     page.goto(stack.base + "/")
-    page.select_option("select[name=language]", "nl")
-    page.wait_for_load_state()
+    # (wait for the form's own navigation: wait_for_load_state alone returns at once on a loaded page, and
+    # under load the old page's lang was read before the new one came)
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "nl")
+    page.wait_for_function("() => document.documentElement.lang === 'nl'", timeout=15000)
     assert page.locator("html").get_attribute("lang") == "nl"
     anonymous = browser.new_page()
     problems = watch(anonymous)

@@ -120,4 +120,12 @@ def test_long_ages_and_averages_read_as_durations_not_times_of_day(stack, browse
     page.wait_for_selector(f"#tiles article[data-queue='{mail.id}']")
     page.wait_for_timeout(1100)
     assert kpi_text(page, mail.id, "Oldest item") == nb("1 h 05 m")
+    # a long duration fits its cell (it ran into the next one on a 1920-pixel wallboard at night)
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.wait_for_timeout(1100)
+    spill = page.evaluate(
+        "() => [...document.querySelectorAll('.tile .kpi-value')].filter(v => v.scrollWidth > v.clientWidth + 1)"
+        ".map(v => v.textContent)"
+    )
+    assert spill == []
     page.screenshot(path=str(ARTIFACTS / "wallboard-long-ages.png"))
