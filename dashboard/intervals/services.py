@@ -50,9 +50,11 @@ log = logging.getLogger(__name__)
 MAX_STRETCH = timedelta(days=7)  # one transaction aggregates at most this much
 # SQLite has one writer at a time: a week in one transaction held the lock for 85 s under ``make run``
 # (the first run after the demo's backfill), and ingest, logins and the publisher waited it out and
-# failed. There a transaction covers two hours (about a second), and the worker pauses between them so
-# that the writers waiting for the lock get it.
-SQLITE_STRETCH = timedelta(hours=2)
+# failed. There a transaction covers what takes about half a second, and after a busy one the worker
+# pauses so that the writers waiting for the lock get it.
+SQLITE_STRETCH = timedelta(hours=2)  # the first; then adapted to what a transaction costs
+SQLITE_MIN_STRETCH = timedelta(minutes=15)
+SQLITE_TRANSACTION_S = 0.5
 SQLITE_PAUSE_S = 0.2
 # An ingest transaction is over within this time: events received longer ago than this are all visible,
 # so the event watermark may pass them (a transaction still open would hide a lower id).
@@ -356,15 +358,28 @@ def intervals_aggregate(
     start, end = floor_interval(start), ceil_interval(end)
     written = {"queue_intervals": 0, "team_intervals": 0}
     sqlite = connection.vendor == "sqlite"
-    for n, (lo, hi) in enumerate(_stretches(start, end, SQLITE_STRETCH if sqlite else MAX_STRETCH)):
-        if sqlite and n:
-            clock.sleep(SQLITE_PAUSE_S)
+    size = SQLITE_STRETCH if sqlite else MAX_STRETCH
+    lo = start
+    while lo < end:
+        hi = min(lo + size, end)
+        began = clock.monotonic()
         with transaction.atomic():
             _lock()
             if queues:
                 written["queue_intervals"] += queue_intervals_aggregate(start=lo, end=hi, now=now)
             if teams:
                 written["team_intervals"] += team_intervals_aggregate(start=lo, end=hi, now=now)
+        lo = hi
+        if sqlite:
+            # Hold the only write lock about half a second: a busy stretch halves the next one (and
+            # the others waiting for the lock get it), an empty one doubles it (a century of history
+            # is not 400,000 transactions).
+            took = clock.monotonic() - began
+            if took > SQLITE_TRANSACTION_S:
+                size = max(SQLITE_MIN_STRETCH, size / 2)
+                clock.sleep(SQLITE_PAUSE_S)
+            elif took < SQLITE_TRANSACTION_S / 4:
+                size = min(MAX_STRETCH, size * 2)
     return written
 
 
