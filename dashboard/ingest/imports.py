@@ -228,7 +228,7 @@ def contacts_import(
     """Import contact records given as (line number, row) pairs; see the module docstring. After the
     rows are in, the intervals they touch (and the 7 days after) are aggregated again."""
     now = now or timezone.now()
-    source = _source()
+    source = history_source()
     result = ImportResult()
     pending: list[tuple[int, list[dict]]] = []
 
@@ -291,15 +291,14 @@ def contacts_import_csv(*, stream: IO[str], now: datetime | None = None) -> Impo
     return contacts_import(rows=csv_rows(stream), now=now)
 
 
-def _source() -> Source:
-    """The import's source: history from other systems, so it accepts events up to a century back
-    (``history_days``, editable in the admin; the Anonymous Bank's 1999 records come through it too)."""
-    source = Source.objects.filter(name=SOURCE_NAME).first()
+def history_source(name: str = SOURCE_NAME) -> Source:
+    """The source of an import of history, created when missing: it accepts events up to a century back
+    (``history_days``, editable in the admin; the Anonymous Bank's 1999 records come through the contact
+    import's), and the queues and agents its records name are created. An existing source is used as it is."""
+    source = Source.objects.filter(name=name).first()
     if source is None:
-        # Contact records a manager imports name the queues and agents they had: create them; and they are
-        # history, so the source reaches back as far as they go.
         source = Source(
-            name=SOURCE_NAME, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE, history_days=IMPORT_HISTORY_DAYS
+            name=name, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE, history_days=IMPORT_HISTORY_DAYS
         )
         source.issue_token()  # nobody needs it: imports run in-process
         source.save()

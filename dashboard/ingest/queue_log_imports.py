@@ -19,9 +19,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboard.core.audit import audit_record
-from dashboard.core.models import Contact, NewNames, Source
+from dashboard.core.models import Contact
 from dashboard.ingest.importers.queue_log import Reading, read_events
-from dashboard.ingest.imports import IMPORT_HISTORY_DAYS, MAX_ERRORS
+from dashboard.ingest.imports import MAX_ERRORS, history_source
 from dashboard.ingest.schema import MAX_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
@@ -69,24 +69,12 @@ def caller_ref(caller: str) -> str:
     return f"cid:{digest[:24]}"
 
 
-def queue_log_source(name: str = SOURCE_NAME) -> Source:
-    """The source named ``name``, created when missing (new queues and agents created; history days
-    as the contact import's, so an old file goes in); an existing one is used as it is."""
-    source = Source.objects.filter(name=name).first()
-    if source is None:
-        source = Source(name=name, new_queues=NewNames.CREATE, new_agents=NewNames.CREATE,
-                        history_days=IMPORT_HISTORY_DAYS)  # fmt: skip
-        source.issue_token()  # nobody needs it: the import runs in-process
-        source.save()
-    return source
-
-
 def queue_log_import(
     *, stream: IO[str], source_name: str = SOURCE_NAME, now: datetime | None = None, reaggregate: bool = True
 ) -> QueueLogResult:
     """Import the queue_log lines of ``stream``; see the module docstring."""
     now = now or timezone.now()
-    source = queue_log_source(source_name)
+    source = history_source(source_name)  # created when missing, reaching back as far as old files go
     result = QueueLogResult()
     pending: list[tuple[int, list[dict]]] = []
     size = 0

@@ -138,7 +138,7 @@ def measure(first_day: date, days: int) -> dict:
 
     from dashboard.core.models import Event
     from dashboard.core.periods import day_bounds
-    from dashboard.ingest.imports import _source
+    from dashboard.ingest.imports import history_source
     from dashboard.ingest.services import events_ingest
     from dashboard.intervals.models import IntervalWatermark, QueueInterval, TeamInterval
     from dashboard.intervals.services import intervals_aggregate, intervals_update
@@ -170,7 +170,7 @@ def measure(first_day: date, days: int) -> dict:
     IntervalWatermark.objects.update_or_create(pk=1, defaults={"aggregated_until": end, "event_id": 0})
     middle = day_bounds(first_day + timedelta(days=days // 2))[0] + timedelta(hours=10, minutes=7)
     late_at = now + timedelta(minutes=30)
-    events_ingest(source=_source(), now=late_at, events=[
+    events_ingest(source=history_source(), now=late_at, events=[
         {"id": "late-1", "type": "contact.offered", "at": middle.isoformat(), "contact_id": "late-1",
          "queue": "Algemeen 1", "channel": "voice"},
         {"id": "late-2", "type": "contact.abandoned", "at": (middle + timedelta(seconds=31)).isoformat(),
