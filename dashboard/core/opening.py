@@ -27,7 +27,9 @@ class OpenState:
     next_open: datetime | None  # when closed: the next opening (aware, UTC offset of the centre); else None
 
 
-def _spans(day: date, hours: WeeklyHours | None, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+def day_spans(day: date, hours: WeeklyHours | None, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The open spans of a local day (closed days aside): the whole day without opening hours, else the
+    hours of its weekday, in order."""
     if not hours:
         start = datetime.combine(day, time(0), tz)
         return [(start, datetime.combine(day + timedelta(days=1), time(0), tz))]
@@ -46,7 +48,7 @@ def open_state(*, hours: WeeklyHours | None, closed_days: Collection[date], now:
         day = today + timedelta(days=offset)
         if day in closed_days:
             continue
-        for start, end in _spans(day, hours, tz):
+        for start, end in day_spans(day, hours, tz):
             if end <= now:
                 continue
             if start <= now:

@@ -41,6 +41,7 @@ from dashboard.core.models import (
     Queue,
     Team,
 )
+from dashboard.core.opening import day_spans
 from dashboard.core.periods import INTERVAL_S, ceil_interval, centre_tz, floor_interval
 from dashboard.core.sql import Dialect, pg_tune, sqlite_functions
 from dashboard.intervals.models import QUEUE_INTERVAL_COUNTS, IntervalWatermark, QueueInterval, TeamInterval
@@ -173,11 +174,9 @@ def _calendar(queues: list[Queue], start: datetime, end: datetime):
         day = first_day
         while day <= last_day:
             if day not in closed_all and day not in closed_for.get(queue.id, ()):
-                weekly = hours.get(queue.id)
-                if weekly is None:
-                    spans.append((_epoch(day, time(0), tz), _epoch(day + timedelta(days=1), time(0), tz)))
-                for opens, closes in weekly.get(day.weekday(), []) if weekly else []:
-                    spans.append((_epoch(day, opens, tz), _epoch(day, closes, tz)))
+                spans.extend(
+                    (int(s.timestamp()), int(e.timestamp())) for s, e in day_spans(day, hours.get(queue.id), tz)
+                )
             day += timedelta(days=1)
         for b in starts:
             inside = [(max(s, b), min(e, b + INTERVAL_S)) for s, e in spans if s < b + INTERVAL_S and e > b]
@@ -192,10 +191,6 @@ def _calendar(queues: list[Queue], start: datetime, end: datetime):
     return closed, partial, opened
 
 
-def _epoch(day: date, at: time, tz) -> int:
-    return int(datetime.combine(day, at, tz).timestamp())
-
-
 def _lock() -> None:
     """One aggregation at a time (a second beat or a manual run waits; SQLite's IMMEDIATE transactions
     are serial already)."""
@@ -205,11 +200,11 @@ def _lock() -> None:
         pg_tune()
 
 
-def _stretches(start: datetime, end: datetime, size: timedelta = MAX_STRETCH) -> Iterable[tuple[datetime, datetime]]:
+def _stretches(start: datetime, end: datetime) -> Iterable[tuple[datetime, datetime]]:
     at = start
     while at < end:
-        yield at, min(at + size, end)
-        at = min(at + size, end)
+        yield at, min(at + MAX_STRETCH, end)
+        at = min(at + MAX_STRETCH, end)
 
 
 def queue_intervals_aggregate(*, start: datetime, end: datetime, now: datetime) -> int:
