@@ -2,16 +2,14 @@
 page was blank offline) and, logged out, leads to the login page instead of a bare 401."""
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from tests.e2e.conftest import PASSWORD, login_page
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, login_page
 from tests.factories import UserFactory
 
-SHOTS = Path("/work/shots/e")
 CDN = re.compile(r"cdn\.|jsdelivr|unpkg|cdnjs|googleapis|https?://(?!127\.0\.0\.1)", re.I)
 
 
@@ -49,8 +47,7 @@ def test_api_docs_render_with_the_network_to_other_hosts_blocked(stack, browser)
             body = page.request.get(url).text()
             assert "cdn.jsdelivr" not in body and "unpkg.com" not in body, url
     assert any("/static/drf_spectacular_sidecar/swagger-ui-dist/" in url for url in loaded), loaded
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "api-docs-offline.png"))
+    page.screenshot(path=str(ARTIFACTS / "api-docs-offline.png"))
 
 
 def test_api_docs_logged_out_lead_to_the_login_page(stack, browser):

@@ -4,7 +4,6 @@ the PDF, whose text holds the figures."""
 
 import io
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,9 +93,6 @@ def test_manager_reads_prints_and_downloads_a_report(web, browser):
     page.screenshot(path=str(ARTIFACTS / "report-weekly.png"), full_page=True)
 
 
-SHOTS = Path("/work/shots/d")
-
-
 def _answered(queue, n, offered, wait, handle, customer=""):
     Contact.objects.create(contact_id=f"cmp{n}", queue=queue, channel="voice", offered_at=offered,
                            answered_at=offered + timedelta(seconds=wait), ended_at=offered + timedelta(seconds=wait + handle),
@@ -131,9 +127,8 @@ def test_comparisons_show_direction_by_arrow_and_verdict_by_colour(web, browser)
     assert "provisional" in fcr.locator("td").nth(1).inner_text()
     assert fcr.locator("td.trend").inner_text() == "not compared: provisional"
     assert "▲" not in fcr.inner_text() and "▼" not in fcr.inner_text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator("section.block").first.screenshot(path=str(SHOTS / "report-comparisons.png"))
-    page.screenshot(path=str(SHOTS / "report-comparisons-page.png"))
+    page.locator("section.block").first.screenshot(path=str(ARTIFACTS / "report-comparisons.png"))
+    page.screenshot(path=str(ARTIFACTS / "report-comparisons-page.png"))
 
     # Today so far: the calls of last week after this moment are not in the comparison.
     now = timezone.localtime()
@@ -151,4 +146,4 @@ def test_comparisons_show_direction_by_arrow_and_verdict_by_colour(web, browser)
     assert offered.nth(1).inner_text().strip() == "1" and offered.nth(3).inner_text().strip() == "1"  # not 3
     assert offered.nth(4).inner_text().strip() == "0"
     assert page.inner_text("#comparison-note").startswith("So far: up to")
-    page.locator("section.block").first.screenshot(path=str(SHOTS / "report-today-so-far.png"))
+    page.locator("section.block").first.screenshot(path=str(ARTIFACTS / "report-today-so-far.png"))
