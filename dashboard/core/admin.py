@@ -11,6 +11,7 @@ row that does not exist), and refuses a save that would put a row outside them. 
 ``team_filter`` (sources, the event log, contacts, intervals, reports, wall screens) is not shown to
 them at all, whatever permissions a group gives. Managers, WFM staff and admins see everything."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -224,8 +225,38 @@ class KPIAdmin(TeamScopedAdmin):
         return {obj.team_id if obj.team_id else (obj.queue.team_id if obj.queue_id else None)}
 
 
+class SourceForm(forms.ModelForm):
+    """The ACD auth token is a secret: never written back into the page; left empty, the stored one stays."""
+
+    class Meta:
+        model = models.Source
+        fields = (
+            "name",
+            "active",
+            "kind",
+            "new_queues",
+            "max_new_queues",
+            "new_agents",
+            "max_new_agents",
+            "contact_namespace",
+            "history_days",
+            "auth_token",
+            "state_names",
+        )
+        widgets = {"auth_token": forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.auth_token:
+            self.fields["auth_token"].help_text = _("A token is set; leave empty to keep it.")
+
+    def clean_auth_token(self):
+        return self.cleaned_data["auth_token"] or (self.instance.auth_token if self.instance.pk else "")
+
+
 @admin.register(models.Source)
 class SourceAdmin(TeamScopedAdmin):
+    form = SourceForm
     list_display = (
         "name",
         "active",
@@ -234,8 +265,21 @@ class SourceAdmin(TeamScopedAdmin):
         "new_agents",
         "max_new_agents",
         "contact_namespace",
+        "kind",
+        "last_delivered_at",
+        "delivered_count",
+        "rejected_count",
+        "skipped_count",
     )
-    readonly_fields = ("created_at",)
+    list_filter = ("kind", "active")
+    readonly_fields = (
+        "created_at",
+        "last_delivered_at",
+        "delivered_count",
+        "rejected_count",
+        "skipped_count",
+        "follow_position",
+    )
 
     def save_model(self, request, obj, form, change):
         if not change:

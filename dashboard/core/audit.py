@@ -44,7 +44,12 @@ AUDITED: dict[str, dict[str, Any]] = {
     "dashboard.KPI": {},
     "dashboard.Team": {"m2m_fields": {"supervisors"}},
     "dashboard.Agent": {"m2m_fields": {"skills"}},
-    "dashboard.Source": {"mask_fields": ["token_hash"]},
+    # The ACD auth token (Twilio's signs every callback) is a secret: nothing of it is written, not even the half
+    # that auditlog's default mask leaves.
+    "dashboard.Source": {
+        "mask_fields": ["token_hash", "auth_token"],
+        "mask_callable": "dashboard.core.audit.mask_secret",
+    },
     "dashboard.Display": {"exclude_fields": ["last_seen_at"], "mask_fields": ["token_hash"]},
     # Only the acknowledgement: raising and clearing alerts is the publisher's own bookkeeping.
     "dashboard.Alert": {"include_fields": ["acknowledged_at", "acknowledged_by"]},
@@ -57,6 +62,11 @@ AUDITED: dict[str, dict[str, Any]] = {
 }
 
 OPERATIONS = ("export", "import")
+
+
+def mask_secret(value: str) -> str:
+    """A secret as the audit log shows it: whether it is set, nothing of its value."""
+    return "" if value in ("", "None") else "********"
 
 
 def audit_register() -> None:

@@ -44,12 +44,12 @@ def insert_rows(
     rows: Sequence[Sequence[Any]],
     *,
     ignore_conflicts_on: Sequence[str] | None = None,
-    returning: str | None = None,
+    returning: str | Sequence[str] | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (tuples in the order of ``fields``, foreign keys as ``<name>_id`` values).
 
     With ``ignore_conflicts_on``, rows that clash on those columns are skipped; with ``returning``, the
-    values of that column of the rows actually inserted are returned.
+    values of that column of the rows actually inserted are returned (several columns: a tuple per row).
     """
     if not rows:
         return []
@@ -59,8 +59,10 @@ def insert_rows(
     tail = ""
     if ignore_conflicts_on:
         tail += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
+    several = returning is not None and not isinstance(returning, str)
     if returning:
-        tail += f" RETURNING {connection.ops.quote_name(returning)}"
+        names = list(returning) if several else [returning]
+        tail += f" RETURNING {', '.join(connection.ops.quote_name(n) for n in names)}"
     out: list[Any] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -70,6 +72,7 @@ def insert_rows(
                 + f"){tail}",
                 [_json_rows(model_fields, rows)],
                 returning,
+                several,
             )
         placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), CHUNK):
@@ -79,7 +82,7 @@ def insert_rows(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))}{tail}", params
             )
             if returning:
-                out.extend(r[0] for r in cursor.fetchall())
+                out.extend(tuple(r) if several else r[0] for r in cursor.fetchall())
     return out
 
 
@@ -121,7 +124,9 @@ def _json_rows(model_fields, rows) -> str:
     return orjson.dumps([dict(zip(names, row, strict=True)) for row in rows]).decode()
 
 
-def _pg_execute(sql: str, params: list, returning) -> list:
+def _pg_execute(sql: str, params: list, returning, several: bool = False) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [r[0] for r in cursor.fetchall()] if returning else []
+        if not returning:
+            return []
+        return [tuple(r) for r in cursor.fetchall()] if several else [r[0] for r in cursor.fetchall()]

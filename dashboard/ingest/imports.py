@@ -234,7 +234,7 @@ def contacts_import(
 
     def flush():
         batch = [e for _, events, _ in pending for e in events]
-        ingest = events_ingest(source=source, events=batch, now=now)
+        ingest = events_ingest(source=source, events=batch, now=now, bulk_import=True)
         position = 0
         for line, events, offered in pending:
             statuses = ingest.results[position : position + len(events)]

@@ -2,6 +2,9 @@
 
 1. Each event is validated on its own; a rejection names the field.
 2. Valid events are appended to the log, idempotently on (source, event id): a resent id is a duplicate.
+   The one exception to "append-only": an ACD that sends a record again, updated (Amazon Connect's contact
+   records), has its batches ingested with ``supersede``: the events of a record's newer revision replace
+   those of its older one in the log, in the same transaction (see ``events_ingest``).
 3. The contacts and agents the new events touch are derived again from their whole log (contacts) or
    from the last state before the new events (agents), under a per-contact / per-agent lock, so
    out-of-order and duplicated events give the same result as a rebuild from the log.
@@ -24,6 +27,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -34,8 +38,10 @@ import redis
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.utils import timezone
 
+from dashboard.core import observe
 from dashboard.core.bulk import CHUNK, insert_rows, update_column
 from dashboard.core.errors import FieldError
 from dashboard.core.models import (
@@ -52,9 +58,13 @@ from dashboard.core.models import (
 from dashboard.ingest.admission import names_admit
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
 from dashboard.ingest.schema import MAX_BATCH, Limits, ValidEvent, validate_event
+from dashboard.ingest.sources import source_delivery_record
 from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
 
 log = logging.getLogger(__name__)
+# One line per batch (source, size, outcome): on in the JSON logs of production, quiet on a console
+# (settings.LOGGING).
+batch_log = logging.getLogger("dashboard.ingest.batches")
 
 
 @dataclass
@@ -80,16 +90,43 @@ class IngestResult:
         return self._count("rejected")
 
 
-def events_ingest(*, source: Source, events: list[Any], now: datetime | None = None) -> IngestResult:
+def events_ingest(
+    *,
+    source: Source,
+    events: list[Any],
+    now: datetime | None = None,
+    supersede: bool = False,
+    with_batch: Callable[[], None] | None = None,
+    bulk_import: bool = False,
+) -> IngestResult:
     """Validate, log and apply a batch of events from ``source``; see the module docstring. Commits
     on its own (inside a caller's transaction it raises ``RuntimeError``), so that when it returns the
-    batch is in the database and its ``live_version`` in Redis."""
+    batch is in the database and its ``live_version`` in Redis.
+
+    With ``supersede``, the batch holds records that an ACD may send again, updated (Amazon Connect's
+    contact records): a contact event whose id reads ``<record>:<kind>@<revision>`` belongs to revision
+    ``<revision>`` (a string that sorts in time order) of that record of its contact, and only the newest
+    revision of a record is kept. Its events replace those of older revisions in the log, in the same
+    transaction; the events of a revision older than one received before (or than another in this batch)
+    are answered as duplicates and stored nowhere. So a record sent again, updated, replaces the earlier
+    one's figures and is never counted twice.
+
+    ``with_batch`` (a file reader's position, say) runs inside the transaction that stores the batch, so
+    the two commit together or not at all; when nothing in the batch is valid it runs in a transaction of
+    its own. Should an unexpected error split the batch, it runs with the last part stored.
+
+    ``bulk_import`` (a file importer's batches, which can be imported again: they are idempotent): on
+    PostgreSQL the batch's commit does not wait for its write-ahead log to reach the disk (asynchronous
+    commit). A crash may lose the last batches committed, never corrupt anything: the import is run again
+    (a follower's position commits in the same transaction, so it is lost with them and they are read again).
+    """
     if len(events) > MAX_BATCH:
         raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
     if connection.in_atomic_block and not getattr(connection.atomic_blocks[-1], "_from_testcase", False):
         # Django's own durability check, made before the work: inside, the error would be taken for a
         # poison event and the batch split down to single events.
         raise RuntimeError("events_ingest commits on its own: call it outside a transaction")
+    started = time.perf_counter()
     received_at = now or timezone.now()
     limits = Limits.at(received_at, history_days=source.history_days)
     results: list[dict[str, Any] | None] = [None] * len(events)
@@ -123,9 +160,30 @@ def events_ingest(*, source: Source, events: list[Any], now: datetime | None = N
             "reason": str(error),
         }
     valid = [(index, event) for index, event in valid if results[index] is None]
+    if supersede:
+        valid = _newest_revisions(valid, results)
 
-    versions = _store(source, valid, received_at, results) if valid else []
-    return IngestResult(results=results, live_version=max(versions, default=None))
+    if valid:
+        versions = _store(
+            source, valid, received_at, results, supersede, with_batch=with_batch, bulk_import=bulk_import
+        )
+    else:
+        versions = []
+        if with_batch is not None:
+            with transaction.atomic(durable=True):
+                with_batch()
+    result = IngestResult(results=results, live_version=max(versions, default=None))
+    if source.pk is not None:
+        source_delivery_record(source.pk, delivered=result.accepted, rejected=result.rejected, at=received_at)
+    seconds = time.perf_counter() - started
+    observe.observe("ingest_batch_seconds", seconds)
+    batch_log.info(
+        "batch of %d from %s: %d accepted, %d rejected, in %.3f s",
+        len(events), source.name, result.accepted, result.rejected, seconds,
+        extra={"source": source.name, "batch_size": len(events), "accepted": result.accepted,
+               "rejected": result.rejected, "seconds": round(seconds, 4)},
+    )  # fmt: skip
+    return result
 
 
 def _rejected(index: int, raw_id: Any, field_name: str, reason: str) -> dict[str, Any]:
@@ -138,22 +196,67 @@ def _rejected(index: int, raw_id: Any, field_name: str, reason: str) -> dict[str
     }
 
 
-def _store(source: Source, valid: list[tuple[int, ValidEvent]], received_at: datetime, results: list) -> list[int]:
+def revision_of(contact_id: str | None, event_id: str) -> tuple[tuple[str, str], str] | None:
+    """((contact id, record), revision) of a contact event whose id reads ``<record>:<kind>@<revision>``;
+    None for any other event (it is never superseded)."""
+    if contact_id is None or "@" not in event_id:
+        return None
+    head, _, revision = event_id.rpartition("@")
+    return (contact_id, head.partition(":")[0]), revision
+
+
+def _newest_revisions(valid: list[tuple[int, ValidEvent]], results: list) -> list[tuple[int, ValidEvent]]:
+    """``valid`` without the events of a record's older revisions in this batch (answered as duplicates)."""
+    newest: dict[tuple[str, str], str] = {}
+    for _, event in valid:
+        found = revision_of(event.contact_id, event.event_id)
+        if found is not None and found[1] > newest.get(found[0], ""):
+            newest[found[0]] = found[1]
+    kept = []
+    for index, event in valid:
+        found = revision_of(event.contact_id, event.event_id)
+        if found is not None and found[1] < newest[found[0]]:
+            results[index] = {
+                "index": index,
+                "id": event.event_id,
+                "status": "duplicate",
+                "reason": f"superseded by revision {newest[found[0]]!r} of record {found[0][1]!r} in this batch",
+            }
+            continue
+        kept.append((index, event))
+    return kept
+
+
+def _store(
+    source: Source,
+    valid: list[tuple[int, ValidEvent]],
+    received_at: datetime,
+    results: list,
+    supersede: bool = False,
+    with_batch: Callable[[], None] | None = None,
+    bulk_import: bool = False,
+) -> list[int]:
     """Log and apply ``valid`` events, writing each one's result; returns the live versions written.
 
     An unexpected error (not the database being unreachable or overloaded: that goes up to the caller,
     and the API answers 503) splits the events in halves, each stored on its own, until the error is
-    down to single events: those are rejected and every other event is kept."""
+    down to single events: those are rejected and every other event is kept. ``with_batch`` goes with
+    the last part (see ``events_ingest``)."""
     try:
-        inserted, refused, changes = _store_with_retry(source, [e for _, e in valid], received_at)
+        inserted, refused, changes, stale = _store_with_retry(
+            source, [e for _, e in valid], received_at, supersede, with_batch=with_batch, bulk_import=bulk_import
+        )
     except (OperationalError, InterfaceError):
         raise
     except Exception as error:
         if len(valid) > 1:
             middle = len(valid) // 2
-            return _store(source, valid[:middle], received_at, results) + _store(
-                source, valid[middle:], received_at, results
+            return _store(source, valid[:middle], received_at, results, supersede, bulk_import=bulk_import) + _store(
+                source, valid[middle:], received_at, results, supersede, with_batch=with_batch, bulk_import=bulk_import
             )
+        if with_batch is not None:
+            with transaction.atomic(durable=True):
+                with_batch()
         index, event = valid[0]
         log.exception("event %r of source %s could not be stored", event.event_id, source.name)
         results[index] = _rejected(
@@ -174,6 +277,13 @@ def _store(source: Source, valid: list[tuple[int, ValidEvent]], received_at: dat
             results[index] = _rejected(index, event.event_id, "contact_id", refused[key])
         elif event.event_id in inserted:
             results[index] = {"index": index, "id": event.event_id, "status": "accepted"}
+        elif event.event_id in stale:
+            results[index] = {
+                "index": index,
+                "id": event.event_id,
+                "status": "duplicate",
+                "reason": f"superseded: {source.name} sent a newer revision of this record before ({stale[event.event_id]!r})",
+            }
         else:
             results[index] = {
                 "index": index,
@@ -196,21 +306,40 @@ def _retryable(error: OperationalError) -> bool:
 
 
 def _store_with_retry(
-    source: Source, events: list[ValidEvent], received_at: datetime
-) -> tuple[set[str], dict[str, str], LiveChanges | None]:
+    source: Source,
+    events: list[ValidEvent],
+    received_at: datetime,
+    supersede: bool = False,
+    with_batch: Callable[[], None] | None = None,
+    bulk_import: bool = False,
+) -> tuple[dict[str, int], dict[str, str], LiveChanges | None, dict[str, str]]:
     """One transaction: log the events, derive what they touch. Returns the ids that were new, the
-    contacts refused (contact id → reason; their events of this batch are taken out of the log again)
-    and the live changes to apply after commit."""
+    contacts refused (contact id → reason; their events of this batch are taken out of the log again),
+    the live changes to apply after commit, and (``supersede``) the ids not stored because a newer
+    revision of their record was stored before (id → that revision)."""
     for attempt in range(1, RETRIES + 1):
         try:
             # Durable: leaving the block means the batch is committed (a caller's transaction around it
             # would make the Redis write after it precede the real commit, so it is refused).
             with transaction.atomic(durable=True):
-                inserted = _log_append(source, events, received_at)
-                new_events = [e for e in events if e.event_id in inserted]
+                if bulk_import and connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit = off")
+                to_log, stale, replaced = _supersede(source, events) if supersede else (events, {}, [])
+                inserted = _log_append(source, to_log, received_at)
+                new_events = [e for e in to_log if e.event_id in inserted]
                 refused: dict[str, str] = {}
                 changes = (
-                    state_apply(new_events, now=received_at, source=source, refused=refused) if new_events else None
+                    state_apply(
+                        new_events,
+                        now=received_at,
+                        source=source,
+                        refused=refused,
+                        also_contact_ids={row.contact_id for row in replaced},
+                        logged_ids=inserted,
+                    )
+                    if new_events or replaced
+                    else None
                 )
                 if refused:
                     _log_remove(
@@ -221,7 +350,11 @@ def _store_with_retry(
                             if e.contact_id is not None and source.contact_key(e.contact_id) in refused
                         ],
                     )
-            return inserted, refused, changes
+                    # A refused contact keeps what it had: the older revision's events go back into the log.
+                    Event.objects.bulk_create([r for r in replaced if source.contact_key(r.contact_id) in refused])
+                if with_batch is not None:
+                    with_batch()
+            return inserted, refused, changes, stale
         except OperationalError as error:
             if attempt == RETRIES or not _retryable(error):
                 raise
@@ -238,20 +371,63 @@ def _notify_publisher() -> None:
         log.warning("could not notify the live publisher; it refreshes on its own within seconds")
 
 
+def _supersede(source: Source, events: list[ValidEvent]) -> tuple[list[ValidEvent], dict[str, str], list[Event]]:
+    """Inside the ingest transaction, before the log insert: the events of records whose newer revision
+    is logged already are taken out (returned as id → that revision), and the logged events of their
+    records' older revisions are deleted from the log (returned, to be put back should the contact be
+    refused). The contacts are locked first, so two revisions of one record arriving at once are
+    ordered; a deadlock with a batch that logged events of the same contact first is retried."""
+    revisions: dict[tuple[str, str], str] = {}
+    for event in events:
+        found = revision_of(event.contact_id, event.event_id)
+        if found is not None:
+            revisions[found[0]] = found[1]
+    if not revisions:
+        return events, {}, []
+    contact_ids = sorted({contact_id for contact_id, _ in revisions})
+    _lock([f"c:{source.contact_key(c)}" for c in contact_ids])
+    logged: dict[tuple[str, str], str] = {}
+    older: list[Event] = []
+    for ids in _chunks(contact_ids):
+        for row in Event.objects.filter(source=source, contact_id__in=ids, event_id__contains="@"):
+            found = revision_of(row.contact_id, row.event_id)
+            if found is None or found[0] not in revisions:
+                continue
+            key, revision = found
+            logged[key] = max(revision, logged.get(key, ""))
+            if revision < revisions[key]:
+                older.append(row)
+    stale_keys = {key for key, revision in revisions.items() if logged.get(key, "") > revision}
+    stale: dict[str, str] = {}
+    kept: list[ValidEvent] = []
+    for event in events:
+        found = revision_of(event.contact_id, event.event_id)
+        if found is not None and found[0] in stale_keys:
+            stale[event.event_id] = logged[found[0]]
+        else:
+            kept.append(event)
+    older = [row for row in older if revision_of(row.contact_id, row.event_id)[0] not in stale_keys]
+    for rows in _chunks(older):
+        Event.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return kept, stale, older
+
+
 EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "payload", "received_at"]
 
 
-def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> set[str]:
-    """Append to the log; returns the ids that were new (the rest were sent before). The rows go in
+def _log_append(source: Source, events: list[ValidEvent], received_at: datetime) -> dict[str, int]:
+    """Append to the log; returns the ids that were new (the rest were sent before), each with its row's
+    primary key (its arrival order), so that the derivation need not read them back. The rows go in
     sorted by event id: two batches that share ids then wait for each other's unique-index entries in
     one order, and cannot deadlock on them."""
     rows = [
         (source.id, e.event_id, e.type, e.at, e.contact_id, e.agent, e.payload, received_at)
         for e in sorted(events, key=lambda e: e.event_id)
     ]
-    return set(
-        insert_rows(Event, EVENT_COLUMNS, rows, ignore_conflicts_on=["source_id", "event_id"], returning="event_id")
+    returned = insert_rows(
+        Event, EVENT_COLUMNS, rows, ignore_conflicts_on=["source_id", "event_id"], returning=("event_id", "id")
     )
+    return dict(returned)
 
 
 def _log_remove(source: Source, event_ids: list[str]) -> None:
@@ -279,7 +455,13 @@ def _chunks(items: list, size: int = CHUNK):
 
 
 def state_apply(
-    new_events: list[ValidEvent], *, now: datetime, source: Source, refused: dict[str, str] | None = None
+    new_events: list[ValidEvent],
+    *,
+    now: datetime,
+    source: Source,
+    refused: dict[str, str] | None = None,
+    also_contact_ids: set[str] | frozenset[str] = frozenset(),
+    logged_ids: dict[str, int] | None = None,
 ) -> LiveChanges:
     """Derive again the contacts and agent spans that ``new_events`` touch (inside the ingest
     transaction, after the events are logged) and return the live-state changes to apply after commit.
@@ -289,8 +471,14 @@ def state_apply(
     The changes' version is taken under the contacts' and agents' locks, so a later derivation of the
     same contact or agent gets a larger one; and after the log insert, so a rebuild of the live state
     (which locks the log first) sees every batch of a lower version in the database it reads. Contacts
-    are ``source``'s: their ids are kept in its namespace (``Source.contact_key``)."""
-    contact_ids = sorted({source.contact_key(e.contact_id) for e in new_events if e.contact_id is not None})
+    are ``source``'s: their ids are kept in its namespace (``Source.contact_key``). ``also_contact_ids``
+    (ids as the source sent them) are derived again too: contacts whose logged events were replaced.
+    ``logged_ids`` (event id → the log's primary key, as ``_log_append`` returns them) are the new events'
+    rows: the contacts' derivation takes those from memory and reads only their older events."""
+    contact_ids = sorted(
+        {source.contact_key(e.contact_id) for e in new_events if e.contact_id is not None}
+        | {source.contact_key(c) for c in also_contact_ids}
+    )
     agent_first: dict[str, datetime] = {}
     for e in new_events:
         if e.type == "agent.state":
@@ -298,7 +486,15 @@ def state_apply(
     _lock([f"c:{c}" for c in contact_ids] + [f"a:{a}" for a in sorted(agent_first)])
     changes = LiveChanges(version=live_next_version())
     if contact_ids:
-        contacts_rederive(contact_ids, changes=changes, now=now, source=source, refused=refused)
+        fresh: dict[str, list[LoggedEvent]] | None = None
+        if logged_ids is not None:
+            fresh = defaultdict(list)
+            for e in new_events:
+                if e.contact_id is not None:
+                    fresh[source.contact_key(e.contact_id)].append(
+                        LoggedEvent(seq=logged_ids[e.event_id], type=e.type, at=e.at, payload=e.payload)
+                    )
+        contacts_rederive(contact_ids, changes=changes, now=now, source=source, refused=refused, fresh=fresh)
     if agent_first:
         agents_rederive(agent_first, changes=changes, source=source)
     return changes
@@ -338,10 +534,18 @@ def agents_resolve(logins: set[str], *, source: Source | None = None) -> dict[st
     """The agents' ids by login id; an agent the ACD names that is not configured yet is created, as
     ``source``'s settings say (``ingest.admission``)."""
     agents = dict(Agent.objects.filter(login_id__in=logins).values_list("login_id", "id"))
-    for login in logins - agents.keys():
-        agents[login] = Agent.objects.get_or_create(
-            login_id=login, defaults={"name": login, **_new_names(source, source and source.new_agents)}
-        )[0].id
+    missing = sorted(logins - agents.keys())
+    if missing:
+        # One statement for all of them (a month's import names hundreds); one created meanwhile by
+        # another batch is left as it is, as get_or_create would.
+        new_names = _new_names(source, source and source.new_agents)
+        Agent.objects.bulk_create(
+            [Agent(login_id=login, name=login, **new_names) for login in missing], ignore_conflicts=True
+        )
+        created = list(Agent.objects.filter(login_id__in=missing))
+        agents.update((agent.login_id, agent.id) for agent in created)
+        for agent in created:  # what a save would have said: the audit log records who created it
+            post_save.send(sender=Agent, instance=agent, created=True, update_fields=None, raw=False, using="default")
     return agents
 
 
@@ -380,18 +584,22 @@ def contact_keys_logged() -> list[str]:
     return sorted({contact_key(namespaces[source_id], contact_id) for source_id, contact_id in pairs})
 
 
-def _contact_events(contact_ids: list[str]):
-    """(contact_id, id, type, at, payload) of every logged event of these contacts; ``contact_ids``
-    are stored ids (``<namespace>:<id>``): an event counts when its source is of that namespace."""
+def _contact_events(contact_ids: list[str], *, besides: set[int] | frozenset[int] = frozenset()):
+    """(contact_id, id, type, at, payload) of every logged event of these contacts but those whose primary
+    key is in ``besides``; ``contact_ids`` are stored ids (``<namespace>:<id>``): an event counts when its
+    source is of that namespace."""
     wanted = set(contact_ids)
     raw_ids = sorted({key.split(":", 1)[1] for key in contact_ids})
     namespaces = _namespaces()
     if connection.vendor == "postgresql":  # one array parameter instead of an IN list per 500 ids
         table = connection.ops.quote_name(Event._meta.db_table)
+        # The rows to leave out are checked on the found rows (a hash of them in PostgreSQL): the index on
+        # contact_id finds the contacts' rows, and only the older ones cross to Python.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT source_id, contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)",
-                [raw_ids],
+                f"SELECT source_id, contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)"
+                + (" AND id <> ALL(%s)" if besides else ""),
+                [raw_ids, sorted(besides)] if besides else [raw_ids],
             )
             found = cursor.fetchall()
     else:
@@ -400,6 +608,7 @@ def _contact_events(contact_ids: list[str]):
             found += Event.objects.filter(contact_id__in=ids).values_list(
                 "source_id", "contact_id", "id", "type", "at", "payload"
             )
+        found = [row for row in found if row[2] not in besides]
     rows = []
     for source_id, contact_id, *rest in found:
         key = contact_key(namespaces[source_id], contact_id)
@@ -440,15 +649,20 @@ def contacts_rederive(
     now: datetime,
     source: Source | None = None,
     refused: dict[str, str] | None = None,
+    fresh: dict[str, list[LoggedEvent]] | None = None,
 ) -> int:
     """Fold the whole log of each contact again and replace its stored visits. Returns the number of
     visits written. With ``changes``, records the live-state difference between before and after.
     ``contact_ids`` are stored ids (``<namespace>:<id>``); ``source`` is the one whose new events
     these are (its settings decide how a queue or agent they name is created). With ``refused``, see
-    ``state_apply``."""
+    ``state_apply``. ``fresh``: events of these contacts just logged in this transaction, as logged (their
+    primary keys as ``seq``): not read back from the log."""
     by_contact: dict[str, list[LoggedEvent]] = defaultdict(list)
-    for contact_id, *rest in _contact_events(contact_ids):
+    besides = frozenset(e.seq for events in (fresh or {}).values() for e in events)
+    for contact_id, *rest in _contact_events(contact_ids, besides=besides):
         by_contact[contact_id].extend(_logged([rest]))
+    for contact_id, events in (fresh or {}).items():
+        by_contact[contact_id].extend(events)
     visits = _fold_contacts(contact_ids, by_contact, refused)
     if refused:
         contact_ids = [c for c in contact_ids if c not in refused]

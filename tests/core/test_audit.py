@@ -136,6 +136,11 @@ def test_source_and_display_tokens_created_by_commands_appear_under_their_names(
     # The token's hash is never shown whole.
     assert Source.objects.get().token_hash not in str(source["changes"])
     assert Display.objects.get().token_hash not in str(display["changes"])
+    # The ACD auth token (a secret that signs Twilio's callbacks) is not written, not even in part.
+    call_command("create_source_token", "flex", "--kind", "twilio", "--auth-token", "0123456789abcdef" * 2,
+                 stdout=StringIO())  # fmt: skip
+    flex = last("source")
+    assert flex["changes"]["auth_token"] == ["", "********"] and "89abcdef" not in str(flex["changes"])
     # A new token for the same source is an update, by the same command.
     call_command("create_source_token", "acd", stdout=StringIO())
     again = last("source")

@@ -148,3 +148,75 @@ def test_a_failure_that_is_no_deadlock_is_not_retried(monkeypatch):
     with pytest.raises(OperationalError):
         events_ingest(source=source, events=the_events(2, seed=1), now=NOW)
     assert len(attempts) == 1 and Event.objects.count() == 0
+
+
+def revisions(contacts: int, revision: int) -> list[dict]:
+    """Revision ``revision`` of a record per contact (as Amazon Connect re-sends a contact record): the same
+    call, its talk growing with the revision; ids ``<record>:<kind>@<revision>``."""
+    events = []
+    for c in range(contacts):
+        t = NOW - timedelta(seconds=600 + c)
+        for kind, at, fields in (
+            ("contact.offered", t, {"queue": f"Q{c % 3}", "channel": "voice"}),
+            ("contact.answered", t + timedelta(seconds=20), {"agent": f"agent{c % 4}"}),
+            ("contact.ended", t + timedelta(seconds=200), {"talk_s": 100 + revision}),
+        ):
+            events.append({"id": f"r{c}:{kind.split('.')[1]}@{revision:04d}", "type": kind, "at": at.isoformat(),
+                           "contact_id": f"c{c}", **fields})  # fmt: skip
+    return events
+
+
+def test_revisions_of_the_same_records_from_4_threads_leave_the_newest_counted_once():
+    source = SourceFactory(name="connect", new_queues="create")
+    rng = random.Random(11)
+    batches = [revisions(40, r) for r in range(1, 13)] * 2  # every revision twice
+    rng.shuffle(batches)
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            while True:
+                with lock:
+                    if not batches:
+                        return
+                    batch = batches.pop()
+                events_ingest(source=source, events=batch, now=NOW, supersede=True)
+        except BaseException as error:  # noqa: BLE001 - any error fails the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert Event.objects.count() == 40 * 3 and all(
+        e.endswith("@0012") for e in Event.objects.values_list("event_id", flat=True)
+    )
+    assert set(Contact.objects.values_list("talk_s", flat=True)) == {112} and Contact.objects.count() == 40
+    assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
+    offered = sum(q["today"]["offered"] for q in live_snapshot(now=NOW)["queues"])
+    assert offered == 40
+
+
+def test_a_superseding_batch_that_meets_a_deadlock_is_retried_whole(monkeypatch):
+    source = SourceFactory(name="connect")
+    events_ingest(source=source, events=revisions(10, 1), now=NOW, supersede=True)
+    real_append = ingest_services._log_append
+    attempts = []
+
+    def append(*args):
+        attempts.append(1)
+        inserted = real_append(*args)
+        if len(attempts) == 1:
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+        return inserted
+
+    monkeypatch.setattr(ingest_services, "_log_append", append)
+    result = events_ingest(source=source, events=revisions(10, 2), now=NOW, supersede=True)
+    assert len(attempts) == 2 and result.accepted == 30 and Event.objects.count() == 30
+    assert set(Contact.objects.values_list("talk_s", flat=True)) == {102}
+    assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)

@@ -349,3 +349,58 @@ def test_a_rebuild_waiting_on_an_open_batch_neither_loses_nor_doubles_it(centre,
     snap = live_snapshot(now=NOW)
     assert algemeen(snap)["today"]["offered"] == 4
     assert snap == live_snapshot_from_db(now=NOW)
+
+
+def _revised(revision: str, ago_end: int, talk: float, *, contact="r1", record="rec1", queue="Algemeen") -> list[dict]:
+    def ev(kind, ago, **fields):
+        return {"id": f"{record}:{kind.split('.')[1]}@{revision}", "type": kind, "at": at(ago), "contact_id": contact,
+                **fields}  # fmt: skip
+
+    return [ev("contact.offered", 600, queue=queue, channel="voice"), ev("contact.answered", 590, agent="ann"),
+            ev("contact.ended", ago_end, talk_s=talk)]  # fmt: skip
+
+
+def test_supersede_keeps_only_the_newest_revision_of_a_record_whatever_the_order():
+    source = SourceFactory()
+    QueueFactory(name="Algemeen")
+    AgentFactory(login_id="ann")
+    first = events_ingest(source=source, events=_revised("2", 400, 150.0), supersede=True)
+    assert first.accepted == 3
+    newer = events_ingest(source=source, events=_revised("3", 300, 250.0), supersede=True)
+    assert newer.accepted == 3
+    (call,) = Contact.objects.all()
+    assert call.talk_s == 250 and Event.objects.count() == 3
+    older = events_ingest(source=source, events=_revised("1", 500, 50.0), supersede=True)
+    assert (older.accepted, older.duplicates) == (0, 3)
+    assert "newer revision" in older.results[0]["reason"] and Contact.objects.get().talk_s == 250
+    both = events_ingest(source=source, events=_revised("5", 200, 350.0) + _revised("4", 250, 300.0), supersede=True)
+    assert (both.accepted, both.duplicates) == (3, 3) and Contact.objects.get().talk_s == 350
+    assert live_snapshot(now=NOW) == live_snapshot_from_db(now=NOW)
+    today = next(q for q in live_snapshot(now=NOW)["queues"] if q["name"] == "Algemeen")["today"]
+    assert (today["offered"], today["answered"]) == (1, 1)
+
+
+def test_without_supersede_or_without_a_revision_nothing_is_replaced():
+    source = SourceFactory()
+    QueueFactory(name="Algemeen")
+    AgentFactory(login_id="ann")
+    events_ingest(source=source, events=_revised("2", 400, 150.0))
+    events_ingest(source=source, events=_revised("3", 300, 250.0))  # no supersede: both revisions stay logged
+    assert Event.objects.count() == 6 and Contact.objects.get().talk_s == 150  # the first end stands
+    plain = [{"id": "p1", "type": "contact.offered", "at": at(100), "contact_id": "r1", "queue": "Algemeen",
+              "channel": "voice"}]  # fmt: skip
+    events_ingest(source=source, events=_revised("9", 200, 1.0, record="other"), supersede=True)
+    events_ingest(source=source, events=plain, supersede=True)
+    assert Event.objects.count() == 10  # another record of the contact, and an id without a revision: kept
+
+
+def test_a_refused_contact_keeps_the_older_revision_in_the_log(settings):
+    source = SourceFactory()
+    QueueFactory(name="Algemeen")
+    AgentFactory(login_id="ann")
+    events_ingest(source=source, events=_revised("2", 400, 150.0), supersede=True)
+    settings.KCC_CONTACT_MAX_EVENTS = 2  # the newer revision's 3 events are one too many
+    result = events_ingest(source=source, events=_revised("3", 300, 250.0), supersede=True)
+    assert result.rejected == 3
+    assert sorted(Event.objects.values_list("event_id", flat=True)) == sorted(e["id"] for e in _revised("2", 0, 0))
+    assert Contact.objects.get().talk_s == 150

@@ -9,15 +9,17 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dashboard.core.models import Agent, Contact, NewNames, Queue, Source
 from dashboard.core.periods import centre_tz, day_bounds
 from dashboard.ingest.rebuild import state_rebuild
 from dashboard.ingest.services import events_ingest
-from dashboard.ingest.sources import source_for_internal_use
+from dashboard.ingest.sources import source_delivery_record, source_for_internal_use
 from dashboard.intervals.models import QueueInterval
 from dashboard.intervals.selectors import queues_filtered
 from dashboard.live.selectors import live_config
@@ -227,3 +229,71 @@ def test_reports_leave_out_a_quarantined_queue_until_it_is_approved():
     junk.quarantined = False
     junk.save()
     assert set(days_compute([day])[day.isoformat()]["queues"]) == {str(shown.id), str(junk.id)}
+
+
+# --- a source's kind and what it delivered ------------------------------------------------------------------
+
+
+def test_a_source_is_created_with_its_kind_and_auth_token():
+    call_command("create_source_token", "flex", "--kind", "twilio", "--auth-token", "abc123", stdout=StringIO())
+    source = Source.objects.get(name="flex")
+    assert (source.kind, source.auth_token) == ("twilio", "abc123")
+    call_command("create_source_token", "plain", stdout=StringIO())
+    assert Source.objects.get(name="plain").kind == "generic"
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("create_source_token", "x", "--kind", "genesys", stdout=StringIO())
+
+
+def test_a_source_counts_what_it_delivered_and_had_rejected_but_not_duplicates():
+    acd = token_for("acd", "--new-queues", "create")
+    source = Source.objects.get(name="acd")
+    assert (source.last_delivered_at, source.delivered_count, source.rejected_count) == (None, 0, 0)
+    post(acd, [offered(1), offered(2), {**offered(3), "channel": "pigeon"}])
+    post(acd, [offered(1), offered(4)])  # e1 again: a duplicate delivers nothing new
+    source.refresh_from_db()
+    assert (source.delivered_count, source.rejected_count, source.skipped_count) == (3, 1, 0)
+    assert source.last_delivered_at is not None
+    assert abs((timezone.now() - source.last_delivered_at).total_seconds()) < 60
+    source_delivery_record(source.pk, skipped=5)
+    source.refresh_from_db()
+    assert (source.delivered_count, source.rejected_count, source.skipped_count) == (3, 1, 5)
+
+
+def test_the_admin_lists_sources_with_their_kind_and_deliveries():
+    acd = token_for("acd", "--new-queues", "create")
+    post(acd, [offered(1)])
+    admin = APIClient()
+    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = admin.get("/admin/dashboard/source/?kind__exact=generic").content.decode()
+    assert "acd" in page and "Events-API (algemeen)" in page  # Dutch: the default language
+    assert "column-delivered_count" in page and "column-last_delivered_at" in page
+
+
+def test_the_admin_never_shows_the_acd_auth_token_and_keeps_it_when_left_empty():
+    call_command("create_source_token", "flex", "--kind", "twilio", "--auth-token", "s3cret-token", stdout=StringIO())
+    source = Source.objects.get(name="flex")
+    admin = APIClient()
+    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = f"/admin/dashboard/source/{source.pk}/change/"
+    page = admin.get(url).content.decode()
+    assert "s3cret-token" not in page
+    form = {
+        "name": "flex",
+        "active": "on",
+        "new_queues": "create",
+        "max_new_queues": "50",
+        "new_agents": "create",
+        "max_new_agents": "1000",
+        "contact_namespace": "flex",
+        "history_days": "",
+        "kind": "twilio",
+        "auth_token": "",
+        "state_names": '{"Break": "paused"}',
+    }
+    response = admin.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    source.refresh_from_db()
+    assert source.auth_token == "s3cret-token" and source.state_names == {"Break": "paused"}
+    admin.post(url, {**form, "auth_token": "new-token"})
+    source.refresh_from_db()
+    assert source.auth_token == "new-token"

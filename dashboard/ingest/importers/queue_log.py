@@ -165,12 +165,13 @@ def line_events(text: str, *, hash_caller: Callable[[str], str] | None = None) -
 
 
 def read_events(
-    stream: IO[str], *, reading: Reading, hash_caller: Callable[[str], str] | None = None
+    stream: IO[str], *, reading: Reading, hash_caller: Callable[[str], str] | None = None, first_line: int = 1
 ) -> Iterator[tuple[int, list[dict]]]:
     """(line number, events) for each mapped line of ``stream``; counts, skips and malformed lines go
     to ``reading``. Blank lines are ignored. A last line without its newline is not read: it is kept in
-    ``reading.pending`` (the file is still being written)."""
-    number = 0
+    ``reading.pending`` (the file is still being written). Lines are numbered from ``first_line`` (a
+    stream that starts in the middle of a file)."""
+    number = first_line - 1
     for raw in stream:
         number += 1
         if not raw.endswith(("\n", "\r")):
