@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from kcc.requestid import request_id
+
 
 class ClientErrorsWithoutTraceback(logging.Filter):
     """A refused request (4xx) is logged as its one line, without the traceback Django attaches.
@@ -20,4 +22,14 @@ class ClientErrorsWithoutTraceback(logging.Filter):
         if record.exc_info and status is not None and status < 500 and record.name.startswith(self.LOGGERS):
             record.exc_info = None
             record.exc_text = None
+        return True
+
+
+class RequestId(logging.Filter):
+    """Writes the id of the request being served (``kcc.requestid``) on each record, as ``request_id``
+    (None outside a request: a worker, the publisher, an import)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id.get()
         return True

@@ -1,11 +1,14 @@
 """KCC Live settings: everything an operator changes comes from the environment, read once here."""
 
+import copy
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from dashboard.core import redisurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kcc.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,10 +109,26 @@ else:
         }
     # With or without the pool: a connection the server closed (a restart) is replaced, not used.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An optional read replica of the PostgreSQL database: the report pages and API, the interval API and the
+# exports read it (dashboard/core/replica.py); ingest, the live path and every write stay on the primary. In tests it
+# mirrors the default database, so what a test writes is what the replica shows.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        **copy.deepcopy(
+            {k: v for k, v in DATABASES["default"].items() if k in ("OPTIONS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["dashboard.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One Redis (redis://host:port/db) or a Sentinel set (redis+sentinel://host:port[,host:port]/<master>/<db>),
+# for the live state, the Channels layer, the cache and Celery's broker alike (dashboard/core/redisurl.py).
 REDIS_URL = env("REDIS_URL", default=EMBEDDED_REDIS_URL)
 REDIS_EMBEDDED = "REDIS_URL" not in env.ENVIRON
+redisurl.parse(REDIS_URL)  # a malformed Sentinel URL stops the start, naming what is wrong
 # What ingest accepts (every bound says what the rest of the system can carry; an event outside them is
 # rejected with its field and the reason). Times: ``at`` from KCC_EVENT_MAX_AGE_DAYS before now (a source's
 # own "history days", set in the admin, widens this for imports of history) to KCC_EVENT_MAX_AHEAD_DAYS
@@ -147,7 +167,7 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL}],
+            "hosts": [redisurl.channel_layer_host(REDIS_URL)],
             "prefix": f"{LIVE_KEY_PREFIX}:asgi",
         },
     }
@@ -160,22 +180,33 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"{LIVE_KEY_PREFIX}:cache",
+        "OPTIONS": {"pool_class": "dashboard.core.redisurl.CachePool"},  # a Sentinel URL too
     }
 }
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# With Sentinel the broker is kombu's sentinel:// transport, told the master's name.
+CELERY_BROKER_URL, _BROKER_SENTINEL_OPTIONS = redisurl.celery_broker(env("CELERY_BROKER_URL", default=REDIS_URL))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "kcc.beat:Scheduler"
+# Several beats may run: the one holding this lease in Redis sends; another takes over at most this many
+# seconds after the holder died (at once after a clean stop). kcc/beat.py.
+KCC_BEAT_LEASE_S = env.float("KCC_BEAT_LEASE_S", default=15.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
+# Background export files: a directory every web and worker process shares when they run on several
+# machines (a network volume); var/exports when empty.
+WFM_EXPORT_DIR = env("WFM_EXPORT_DIR", default="")
 # A task whose worker died (killed, machine lost) is delivered again after this many seconds (Redis
 # broker; acks_late keeps it unacknowledged until it finished). Longer than any task may run.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    **_BROKER_SENTINEL_OPTIONS,
+}
 
 # E-mail (reports to subscribed managers): the console by default; set EMAIL_URL (smtp://user:pass@host:587)
 # or EMAIL_BACKEND for real delivery.
@@ -188,7 +219,7 @@ CELERY_BEAT_SCHEDULE = {
     "live-state-ensure": {
         "task": "dashboard.tasks.live_state_ensure",
         "schedule": 60.0,
-        "options": {"expires": 55},
+        "options": {"expire_seconds": 55},
     },
     # Reports: aggregate the intervals that closed (and those late or imported events touched) every
     # minute; the report tasks build any missing or stale recent report every 5 and 15 minutes, so the
@@ -197,17 +228,23 @@ CELERY_BEAT_SCHEDULE = {
     "intervals-aggregate": {
         "task": "dashboard.tasks.intervals_aggregate",
         "schedule": 60.0,
-        "options": {"expires": 55},
+        "options": {"expire_seconds": 55},
     },
     "reports-daily": {
         "task": "dashboard.tasks.reports_daily_build",
         "schedule": 300.0,
-        "options": {"expires": 290},
+        "options": {"expire_seconds": 290},
+    },
+    # A background export whose worker died (no heartbeat for 2 minutes) is queued again for another.
+    "interval-exports-resume": {
+        "task": "dashboard.tasks.wfm_interval_exports_resume",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "reports-weekly": {
         "task": "dashboard.tasks.reports_weekly_build",
         "schedule": 900.0,
-        "options": {"expires": 880},
+        "options": {"expire_seconds": 880},
     },
 }
 
@@ -262,15 +299,44 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# /metrics (Prometheus): open on loopback; with a token set, to "Authorization: Bearer <token>" only.
+KCC_METRICS_TOKEN = env("KCC_METRICS_TOKEN", default="")
+
+# KCC_LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, and what the
+# line carries: source, batch_size, …), for a log collector. text (the default) is for a console.
+LOG_FORMAT = env("KCC_LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"KCC_LOG_FORMAT={LOG_FORMAT!r}: write text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"client_errors_without_traceback": {"()": "kcc.logfilters.ClientErrorsWithoutTraceback"}},
+    "filters": {
+        "client_errors_without_traceback": {"()": "kcc.logfilters.ClientErrorsWithoutTraceback"},
+        "request_id": {"()": "kcc.logfilters.RequestId"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_without_traceback"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors_without_traceback", "request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A line per ingest batch: for the JSON logs of production; a console would drown in them.
+        "dashboard.ingest.batches": {
+            "level": env("KCC_LOG_BATCHES", default="INFO" if LOG_FORMAT == "json" else "WARNING")
+        },
+    },
 }
 
 # --- security ------------------------------------------------------------------------------------------
@@ -289,6 +355,10 @@ if PRODUCTION:
     # The proxy terminates TLS: trust its X-Forwarded-Proto for request.is_secure() and the redirect.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The probes of the proxy, the container engine and Prometheus call each daphne directly over plain
+    # HTTP inside the private network; a redirect would read as "down". (Browsers never get there: the
+    # proxy itself sends every http:// request to https://.)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

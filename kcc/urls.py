@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from dashboard.core import urls as core_urls
 from dashboard.ingest import urls as ingest_urls
 from dashboard.live import urls as live_urls
+from dashboard.ops import urls as ops_urls
 from dashboard.reports import urls as reports_urls
 from dashboard.wfm import urls as wfm_urls
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(ops_urls.urlpatterns)),
     path("admin/", admin.site.urls),
     path("", include(live_urls.urlpatterns)),
     path("reports/", include(reports_urls.urlpatterns)),

@@ -29,6 +29,7 @@ import threading
 import time
 from typing import NamedTuple
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -42,10 +43,13 @@ LATEST_TTL_S = 24 * 3600
 # Numbers every (kind, scope) of a round in one call: seq = max(previous + 1, floor), the floor being
 # the publisher's clock in microseconds. string.format keeps all 16 digits (Redis would write a plain
 # Lua number as 1.7e+15). Returns the previous and new seq of each, as strings.
+# KEYS: the seq hash, then (fenced) the lease's fence counter. ARGV: the clock floor, the fencing token
+# (or ''), the fields. A fenced call whose token is no longer the newest numbers nothing.
 _SEQ_SCRIPT = """
+if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return redis.error_reply('FENCED') end
 local floor = tonumber(ARGV[1])
 local out = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local prev = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
   local seq = math.max(prev + 1, floor)
   redis.call('HSET', KEYS[1], ARGV[i], string.format('%d', seq))
@@ -54,6 +58,18 @@ for i = 2, #ARGV do
 end
 return out
 """
+
+# KEYS: the fence counter (or none). ARGV: the token (or ''), the TTL, then key, text pairs.
+_STORE_SCRIPT = """
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end
+for i = 3, #ARGV, 2 do redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[2]) end
+return 1
+"""
+
+
+class FencedOutError(Exception):
+    """Another publisher took the lease: this one's fencing token is no longer the newest."""
+
 
 _clock_lock = threading.Lock()
 _clock_last_us = 0
@@ -124,29 +140,40 @@ def stamp(text: str, now: float | None = None) -> str:
     return f'{{"sent_at":{sent_at:.3f},{text[1:]}' if text.startswith("{") else text
 
 
-def next_seqs(fields: list[str]) -> list[tuple[int, int]]:
+def _fenced(script: str, keys_: list[str], args: list, fence: tuple[str, int] | None):
+    fence_keys = [fence[0]] if fence else [seq_key()]  # unfenced, the script reads no fence key
+    try:
+        return keys.client().register_script(script)(keys=keys_ + fence_keys, args=args)
+    except redis.ResponseError as error:
+        if "FENCED" in str(error):
+            raise FencedOutError(f"fencing token {fence[1] if fence else None} is no longer the newest") from error
+        raise
+
+
+def next_seqs(fields: list[str], *, fence: tuple[str, int] | None = None) -> list[tuple[int, int]]:
     """Number the next message of each ``"<kind>:<scope>"`` field: (previous seq, new seq) pairs, the
-    new one above the previous and at least this process's clock in microseconds."""
+    new one above the previous and at least this process's clock in microseconds. With ``fence`` (the
+    publisher's lease), only while its token is the newest; else ``FencedOutError``."""
     if not fields:
         return []
-    r = keys.client()
-    out = r.register_script(_SEQ_SCRIPT)(keys=[seq_key()], args=[clock_us(), *fields])
+    token = str(fence[1]) if fence else ""
+    out = _fenced(_SEQ_SCRIPT, [seq_key()], [clock_us(), token, *fields], fence)
     numbers = [int(x) for x in out]
     return list(zip(numbers[0::2], numbers[1::2], strict=True))
 
 
-def prepare(messages: list[tuple[LiveScope, str, dict]]) -> list[Prepared]:
-    """Number and store one message per (scope, kind); returns the envelopes to send."""
+def prepare(messages: list[tuple[LiveScope, str, dict]], *, fence: tuple[str, int] | None = None) -> list[Prepared]:
+    """Number and store one message per (scope, kind); returns the envelopes to send. With ``fence``,
+    numbering and storing each happen only while the token is the newest (``FencedOutError`` otherwise)."""
     if not messages:
         return []
-    seqs = next_seqs([f"{kind}:{scope.name}" for scope, kind, _data in messages])
-    out = []
-    pipe = keys.client().pipeline(transaction=False)
+    seqs = next_seqs([f"{kind}:{scope.name}" for scope, kind, _data in messages], fence=fence)
+    out, pairs = [], []
     for (scope, kind, data), (prev, seq) in zip(messages, seqs, strict=True):
         text = envelope(kind, scope.name, seq, data, prev=prev or None)
-        pipe.set(latest_key(scope.name, kind), text, ex=LATEST_TTL_S)
+        pairs += [latest_key(scope.name, kind), text]
         out.append(Prepared(group_name(scope, kind), text, scope, kind, seq))
-    pipe.execute()
+    _fenced(_STORE_SCRIPT, [], [str(fence[1]) if fence else "", LATEST_TTL_S, *pairs], fence)
     return out
 
 
@@ -174,12 +201,23 @@ def latest(scope: LiveScope, kind: str) -> str | None:
 
 
 def notify_changed(reason: str = "events") -> None:
-    """Tell the publisher the live state changed (called after an ingest batch commits)."""
+    """Tell the publisher the live state changed (called after an ingest batch commits). The note carries
+    the time, so the publisher can measure the lag from the commit to its send (``/metrics``)."""
     r = keys.client()
     pipe = r.pipeline(transaction=False)
-    pipe.rpush(dirty_key(), reason)
+    pipe.rpush(dirty_key(), f"{reason} {time.time():.6f}")
     pipe.ltrim(dirty_key(), -1000, -1)
     pipe.execute()
+
+
+def noted_at(note: bytes | str | None) -> float | None:
+    """When the change in a note of ``notify_changed`` committed (epoch seconds), if it says."""
+    if isinstance(note, bytes):
+        note = note.decode(errors="replace")
+    try:
+        return float(note.rsplit(" ", 1)[1]) if note else None
+    except (IndexError, ValueError):
+        return None
 
 
 def _send_from_sync(messages: list[tuple[str, dict]]) -> None:

@@ -23,6 +23,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
+from dashboard.core import observe
 from dashboard.core.permissions import visible_team_ids
 from dashboard.live import broadcast
 from dashboard.live.models import Display
@@ -38,6 +39,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.subscriptions: set[tuple[LiveScope, str]] = set()
         self.control_groups: list[str] = []
         await self.accept()  # accept first, so that the close code reaches the browser
+        observe.websocket_connections.inc()
+        self.counted = True
         user, display = self.scope.get("user"), self.scope.get("display")
         if display is None and not (user and user.is_authenticated):
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -112,6 +115,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            observe.websocket_connections.dec()
+            self.counted = False
         for scope, kind in getattr(self, "subscriptions", ()):
             await self.channel_layer.group_discard(broadcast.group_name(scope, kind), self.channel_name)
         for group in getattr(self, "control_groups", ()):

@@ -12,6 +12,8 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 
+from dashboard.core import redisurl
+
 WINDOW_MINUTES = 30  # the rolling window of the wallboard's "last 30 minutes" figures
 MINUTE_KEY_TTL_S = 3 * 3600  # minute buckets are only read for the rolling window
 MINUTE_KEYS_KEPT_S = 2 * 3600  # deltas older than this skip the minute buckets
@@ -22,7 +24,7 @@ VERSION_TTL_S = 14 * 86400
 
 @lru_cache(maxsize=1)
 def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, health_check_interval=30, socket_timeout=10)
+    return redisurl.client(url, decode_responses=True, health_check_interval=30, socket_timeout=10)
 
 
 def client() -> redis.Redis:

@@ -1,6 +1,9 @@
 """The live publisher: computes every scope's snapshot once from the live state and pushes what changed.
 
-One process runs it (``manage.py publish_live``, in the Procfile). It wakes when an ingest batch commits
+Any number of copies may run (``manage.py publish_live``, in the Procfile), on one machine or several:
+the one holding a lease in Redis leads, the others stand by and take over within seconds when it dies
+(``dashboard.core.lease``; its fencing token guards the numbering and storing of messages, so a leader
+that froze and woke late cannot send beside the new one). The leader wakes when an ingest batch commits
 (or every few seconds, as time itself moves the figures: the 30-minute window rolls, callbacks fall due),
 computes the snapshot of the whole centre from Redis in one round trip, splits it into scope messages and
 sends only those whose content changed — at most one per scope and kind every ``MIN_INTERVAL_S``. It
@@ -22,8 +25,9 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from dashboard.core import metrics
+from dashboard.core import metrics, observe
 from dashboard.core.api import database_busy
+from dashboard.core.lease import Lease
 from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
 from dashboard.live.scopes import LiveScope
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL_S = 0.25  # at most one message per scope and kind this often
 INTERVALS_EVERY_S = 1.0  # today's quarter-hours (the charts) are recomputed at most this often
 REFRESH_S = 5.0  # recompute at least this often: time moves figures without events
+LEASE_TTL_S = 3.0  # a leader that stops renewing loses the lead after this
+RENEW_S = 1.0  # the leader renews its lease, and standbys try to take it, this often
 HEARTBEAT_S = REFRESH_S  # every scope hears from the publisher at least this often (a page waits ~3x)
 ALERT_LIST_LIMIT = 20
 
@@ -48,7 +54,7 @@ TILE_ASYNC = ("queues", "backlog", "oldest_at", "answered", "response_attainment
 TILE_KEYS = (
     "id", "name", "channel", "synchronous", "team_id", "line", "waiting", "oldest_offered_at",
     "callbacks_due", "callbacks_overdue", "backlog", "oldest_backlog_at", "sl_threshold_s", "sl_target_pct",
-    "response_target_s", "open", "opens_at", "agents_by",
+    "response_target_s", "open", "opens_at", "agents_by", "ewt_s", "ewt_method",
 )  # fmt: skip
 
 
@@ -243,6 +249,7 @@ class Publisher:
         self.last_compute = 0.0
         self.last_intervals = float("-inf")
         self.crossing_since: dict[tuple[str, str], datetime] = {}
+        self.fence: tuple[str, int] | None = None  # the lease's fencing token while leading (run)
 
     def compute(self, now: datetime | None = None) -> list[broadcast.Prepared]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns the envelopes
@@ -268,7 +275,7 @@ class Publisher:
             if self.sent_hash.get(key) != digest:
                 self.sent_hash[key] = digest
                 changed.append((scope, key[1], data))
-        prepared = broadcast.prepare(changed)
+        prepared = broadcast.prepare(changed, fence=self.fence)
         for message in prepared:
             if message.kind == "snapshot":
                 self.latest_seq[message.scope.name] = (message.scope, message.seq)
@@ -299,23 +306,71 @@ class Publisher:
         return self.compute()
 
     async def run(self, *, stop: asyncio.Event | None = None) -> None:
-        """Wake on changes (or every REFRESH_S), never more often than MIN_INTERVAL_S."""
+        """Lead or stand by; while leading, wake on changes (or every REFRESH_S), never more often than
+        MIN_INTERVAL_S. Any number of copies may run: the one holding the lease sends, the others take
+        it over within ``LEASE_TTL_S`` + ``RENEW_S`` of the leader's death."""
         r = keys.client()
         stop = stop or asyncio.Event()
-        while not stop.is_set():
-            try:
-                await self.tick(heartbeats=True)
-            except Exception as error:  # a bad round must not stop the wallboards; the next one retries
-                if database_busy(error):  # SQLite locked by a backfill or an import: expected, and brief
-                    log.warning("live publisher round skipped, the database is busy (%s); the next one retries", error)
-                else:
-                    log.exception("live publisher round failed")
-            try:
-                await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], REFRESH_S)
-                await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
-            except redis.RedisError as error:  # Redis restarting: wait for it, the screens keep their figures
-                log.warning("live publisher waiting for Redis: %s", error)
-                await asyncio.sleep(1)
-            wait = MIN_INTERVAL_S - (time.monotonic() - self.last_compute)
-            if wait > 0:
-                await asyncio.sleep(wait)
+        lease = Lease(r, keys.root(), "publisher", ttl_s=LEASE_TTL_S)
+        changed_at: float | None = None  # when the oldest change the next round sends committed
+        due = True
+        try:
+            while not stop.is_set():
+                try:
+                    token = await asyncio.to_thread(lease.hold)
+                except redis.RedisError as error:  # Redis restarting: nobody can lead; the screens keep their figures
+                    log.warning("live publisher waiting for Redis: %s", error)
+                    self.fence = None
+                    await _sleep(stop, 1.0)
+                    continue
+                if token is None:
+                    if self.fence is not None:
+                        log.warning("another live publisher took the lead; this one stands by")
+                    self.fence = None
+                    await asyncio.to_thread(observe.heartbeat, "publisher", leading=False)
+                    await _sleep(stop, RENEW_S)
+                    continue
+                if self.fence is None or self.fence[1] != token:
+                    log.info("leading the live publishers (fencing token %d)", token)
+                    self.sent_hash.clear()  # what the last leader sent is not known here: send every scope
+                    due = True
+                self.fence = lease.fence
+                if due or time.monotonic() - self.last_compute >= REFRESH_S:
+                    await self._round(changed_at)
+                    changed_at = None
+                await asyncio.to_thread(observe.heartbeat, "publisher", leading=self.fence is not None)
+                try:
+                    woken = await asyncio.to_thread(r.blpop, [broadcast.dirty_key()], RENEW_S)
+                    if woken:
+                        changed_at = changed_at or broadcast.noted_at(woken[1])
+                        await asyncio.to_thread(r.delete, broadcast.dirty_key())  # coalesce what came meanwhile
+                    due = bool(woken)
+                except redis.RedisError as error:
+                    log.warning("live publisher waiting for Redis: %s", error)
+                    await _sleep(stop, 1.0)
+                wait = MIN_INTERVAL_S - (time.monotonic() - self.last_compute)
+                if wait > 0:
+                    await asyncio.sleep(wait)
+        finally:
+            await asyncio.to_thread(lease.release)  # a clean stop hands over at once
+
+    async def _round(self, changed_at: float | None) -> None:
+        try:
+            await self.tick(heartbeats=True)
+            if changed_at is not None:
+                observe.observe("publish_lag_seconds", max(0.0, time.time() - changed_at))
+        except broadcast.FencedOutError as error:  # frozen past the lease: another leads now
+            log.warning("live publisher lost the lead (%s); standing by", error)
+            self.fence = None
+        except Exception as error:  # a bad round must not stop the wallboards; the next one retries
+            if database_busy(error):  # SQLite locked by a backfill or an import: expected, and brief
+                log.warning("live publisher round skipped, the database is busy (%s); the next one retries", error)
+            else:
+                log.exception("live publisher round failed")
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

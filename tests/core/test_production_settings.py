@@ -82,6 +82,7 @@ print("hsts", secure.status_code, secure.get("Strict-Transport-Security"))
 cookie = secure.cookies["csrftoken"]
 print("csrf-cookie", bool(cookie["secure"]), bool(cookie["httponly"]))
 print("csp", "script-src 'self'" in secure.get("Content-Security-Policy", ""))
+print("probes", client.get("/healthz").status_code, client.get("/readyz").status_code in (200, 503))
 """
 
 
@@ -98,6 +99,8 @@ def test_production_redirects_to_https_behind_the_proxy_with_hsts_and_secure_coo
     assert out["hsts"] == ["200", "max-age=31536000;", "includeSubDomains;", "preload"]
     assert out["csrf-cookie"] == ["True", "True"]
     assert out["csp"] == ["True"]
+    # The proxy's and the container engine's probes reach daphne over plain HTTP inside the network.
+    assert out["probes"] == ["200", "True"]
 
 
 def test_development_stays_on_plain_http():

@@ -16,6 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 EXCLUDED_PREFIXES = {
     "api/v1/events/": "the events API has a fuzz of its own (tests/ingest)",
     "admin/": "Django's admin: scoped by issue 11 point 7 and tested per role there",
+    "readyz": "answers 503 by design while a component is not ready (no publisher, beat or worker runs here); "
+    "tests/ops tests both answers and that it reads no parameter",
 }
 # Routes whose answer takes long by nature (the OpenAPI schema is generated per request, a PDF drawn, a
 # forecast built): fewer examples, so that the suite stays within about 3 minutes.
@@ -54,9 +56,12 @@ PAGE_PARAMS: dict[str, dict[str, str]] = {
         "shrinkage": "number",
         "shrinkage_pct": "number",
     },  # fmt: skip
+    "wfm-intraday": {"queue": "integer", "team": "integer", "channel": "channel", "date": "date"},
     "login": {"next": "text"},
     "logout": {"next": "text"},
     "set_language": {"next": "text", "language": "language"},
+    "healthz": {},
+    "metrics": {},
 }
 # Forms a page handles on POST (the file imports have a test of their own).
 PAGE_FORMS: dict[str, dict[str, str]] = {

@@ -173,3 +173,22 @@ def test_a_live_state_from_before_the_high_water_mark_is_rebuilt(source):
     assert live_ensure_loaded(now_s=t0) is False
     assert live_ensure_loaded(now_s=t0 + LOG_BEHIND_GRACE_S) is True
     assert int(keys.client().get(keys.log_high_key())) > 0
+
+
+def test_a_rebuild_keeps_the_publishers_lease_and_fencing_token(source):
+    """A rebuild replaces the live state only: the publisher's lease and fencing token are not live state
+    (deleted, the leader was refused as if another led, and the next token repeated an old one)."""
+    from dashboard.core.lease import Lease
+
+    earlier = Lease(keys.client(), keys.root(), "publisher")
+    earlier.hold()
+    earlier.release()
+    lease = Lease(keys.client(), keys.root(), "publisher")
+    token = lease.hold()
+    assert token == 2
+    events_ingest(source=source, events=[offered(1)], now=NOW)
+    live_rebuild(now=NOW)
+    assert keys.client().get(lease.fence_key) == "2"
+    assert lease.hold() == 2  # still the holder, with the same token
+    assert Lease(keys.client(), keys.root(), "publisher").hold() is None
+    assert offered_live() == 1

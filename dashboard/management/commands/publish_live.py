@@ -7,7 +7,7 @@ from dashboard.live.publisher import Publisher
 
 
 class Command(BaseCommand):
-    help = "Run the live publisher: pushes each scope's snapshot to the wallboards when it changes (run exactly one)."
+    help = "Run the live publisher: pushes each scope's snapshot to the wallboards when it changes (any number of copies: one leads, the others stand by)."
 
     def handle(self, *args, **options):
         async def main():

@@ -21,10 +21,12 @@ import orjson
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
+from dashboard.core.replica import iter_on_replica
 from dashboard.core.spreadsheet import csv_cell, xlsx_text
 from dashboard.wfm.models import ForecastInterval, IntervalExport
 from dashboard.wfm.selectors import (
@@ -239,44 +241,99 @@ def _query_of(params: dict) -> ExportQuery:
     )
 
 
+EXPORT_STALL = timedelta(minutes=2)  # a running export without a heartbeat this long lost its worker
+EXPORT_ATTEMPTS = 3  # runs an export gets before it is given up as failed
+
+
+class _SupersededError(Exception):
+    """Another run took the export over (this one's heartbeat stopped long enough to look dead)."""
+
+
+def _claim(export_id, now: datetime) -> int | None:
+    """Take the export for this run: queued, or running without a heartbeat for EXPORT_STALL (its worker
+    died). Returns the run's attempt number, or None when the export is done, failed, or running
+    elsewhere: a message delivered twice runs once."""
+    claimable = Q(status=IntervalExport.Status.QUEUED) | Q(
+        status=IntervalExport.Status.RUNNING, heartbeat_at__lt=now - EXPORT_STALL
+    )
+    with transaction.atomic():
+        taken = IntervalExport.objects.filter(claimable, pk=export_id).update(
+            status=IntervalExport.Status.RUNNING, rows_done=0, heartbeat_at=now, attempts=F("attempts") + 1
+        )
+        return IntervalExport.objects.values_list("attempts", flat=True).get(pk=export_id) if taken else None
+
+
 def interval_export_run(*, export_id: str) -> IntervalExport:
-    """Write the export's file, updating its progress after every day; idempotent (a second run of a
-    finished export does nothing, a rerun of a failed or interrupted one starts again). Also removes
-    export files and records older than a day."""
+    """Write the export's file, updating its progress and heartbeat after every day; idempotent (a run of
+    an export that is finished, failed or running elsewhere does nothing; one whose worker died is taken
+    again and starts over). Each run writes a file of its own and finishes only while the export is still
+    its own, so a run that was only slow and wakes after another took over stops without a trace. Also
+    removes export files and records older than a day."""
     interval_exports_cleanup()
     export = IntervalExport.objects.get(pk=export_id)
-    if export.status == IntervalExport.Status.DONE:
+    attempt = _claim(export.pk, timezone.now())
+    if attempt is None:
         return export
-    IntervalExport.objects.filter(pk=export.pk).update(status=IntervalExport.Status.RUNNING, rows_done=0)
+    mine = IntervalExport.objects.filter(pk=export.pk, attempts=attempt, status=IntervalExport.Status.RUNNING)
     params = export.params
     fmt = params["format"]
+    name = f"{export.id}.{fmt}"
+    target = export_dir() / name
+    partial = target.with_suffix(f".{fmt}.{attempt}.part")
     try:
         query = _query_of(params)
 
         def progress(done: int) -> None:
-            IntervalExport.objects.filter(pk=export.pk).update(rows_done=done)
+            if not mine.update(rows_done=done, heartbeat_at=timezone.now()):
+                raise _SupersededError
 
-        name = f"{export.id}.{fmt}"
-        target = export_dir() / name
-        partial = target.with_suffix(f".{fmt}.part")
-        batches = _counting(interval_export_batches(query), progress)
+        batches = _counting(iter_on_replica(interval_export_batches(query)), progress)  # history: the replica
         if fmt == "xlsx":
             xlsx_write(partial, EXPORT_COLUMNS, batches, integers=INTEGER_COLUMNS, floats=FLOAT_COLUMNS)
         else:
             with partial.open("wb") as fh:
                 for chunk in export_stream("intervals", fmt, batches):
                     fh.write(chunk)
-        partial.replace(target)
-        IntervalExport.objects.filter(pk=export.pk).update(
-            status=IntervalExport.Status.DONE, file_name=name, finished_at=timezone.now()
-        )
+        with transaction.atomic():
+            if not mine.select_for_update().exists():
+                raise _SupersededError
+            partial.replace(target)
+            mine.update(status=IntervalExport.Status.DONE, file_name=name, finished_at=timezone.now())
+        for stale in export_dir().glob(f"{export.id}.{fmt}.*.part"):  # of runs whose worker died
+            stale.unlink(missing_ok=True)
+    except _SupersededError:
+        log.warning("interval export %s: another run took it over; this one (attempt %d) stops", export.pk, attempt)
+        partial.unlink(missing_ok=True)
     except Exception as exc:
         log.exception("interval export %s failed", export.pk)
-        IntervalExport.objects.filter(pk=export.pk).update(
-            status=IntervalExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        partial.unlink(missing_ok=True)
+        mine.update(status=IntervalExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
     export.refresh_from_db()
     return export
+
+
+def interval_exports_resume_stalled(*, now: datetime | None = None) -> list[str]:
+    """Queue again every running export whose worker died (no heartbeat for EXPORT_STALL: killed, machine
+    lost), so that another worker finishes it; one that lost its worker EXPORT_ATTEMPTS times is failed
+    with the reason. Returns the ids queued again. Run every minute by beat."""
+    now = now or timezone.now()
+    stalled = IntervalExport.objects.filter(status=IntervalExport.Status.RUNNING, heartbeat_at__lt=now - EXPORT_STALL)
+    given_up = stalled.filter(attempts__gte=EXPORT_ATTEMPTS).update(
+        status=IntervalExport.Status.FAILED,
+        error=f"the worker running it stopped {EXPORT_ATTEMPTS} times",
+        finished_at=now,
+    )
+    if given_up:
+        log.warning("%d interval export(s) given up after %d lost workers", given_up, EXPORT_ATTEMPTS)
+    resumed = []
+    for export_id in stalled.filter(attempts__lt=EXPORT_ATTEMPTS).values_list("pk", flat=True):
+        # The run claims it (queued, or still stalled): a worker that was only slow and wakes keeps it.
+        task = current_app.signature(EXPORT_TASK, args=(str(export_id),))
+        transaction.on_commit(task.delay)
+        resumed.append(str(export_id))
+    if resumed:
+        log.warning("interval export(s) %s lost their worker; queued again", ", ".join(resumed))
+    return resumed
 
 
 def _counting(batches: Iterable[list[dict]], progress: Callable[[int], None]) -> Iterator[list[dict]]:
@@ -299,5 +356,7 @@ def interval_exports_cleanup(*, now: datetime | None = None) -> int:
     for export in old:
         if export.file_name:
             (export_dir() / export.file_name).unlink(missing_ok=True)
+        for partial in export_dir().glob(f"{export.pk}.*.part"):  # a run whose worker died
+            partial.unlink(missing_ok=True)
     IntervalExport.objects.filter(pk__in=[e.pk for e in old]).delete()
     return len(old)
