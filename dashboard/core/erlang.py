@@ -516,3 +516,69 @@ def _public(perf: Performance, patience_s: float | None) -> dict:
     if patience_s is None:
         out.pop("p_abandon")
     return out
+
+
+# --- Expected wait of a contact joining a queue now --------------------------------------------------
+
+EWT_METHODS = ("agent_free", "erlang_c", "position", "no_agents", "no_aht")
+
+
+@dataclass(frozen=True)
+class ExpectedWait:
+    """``ewt_s``: the expected wait of a contact that joins the queue now (None when it cannot be said);
+    ``method``: how it was found (one of ``EWT_METHODS``)."""
+
+    ewt_s: float | None
+    method: str
+
+    def as_dict(self) -> dict:
+        return {"ewt_s": self.ewt_s, "method": self.method}
+
+
+def expected_wait(
+    *, waiting: int, available: int, staffed: int, aht_s: float | None, offered_per_s: float | None
+) -> ExpectedWait:
+    """Expected wait (EWT) of a contact that would join a queue now: for an IVR announcement or a callback
+    offer. ``waiting``: contacts waiting now; ``available``: agents idle now; ``staffed``: agents working
+    the queue (available, on a contact or in after-call work; paused and logged-out agents take nothing);
+    ``aht_s``: today's average handle time; ``offered_per_s``: the arrival rate of late (today's last 30
+    minutes), None when unknown.
+
+    * ``agent_free`` — more agents idle than contacts waiting: answered at once, 0 s.
+    * ``position`` — the contacts ahead of it (``waiting − available``) and itself are answered as agents
+      finish: with exponential handle times and ``staffed`` agents busy, one finishes every
+      ``aht_s ÷ staffed`` seconds on average, so the wait is ``(ahead + 1) × aht_s ÷ staffed``. Exact for
+      the M/M/n queue given its state; used when the queue is not in equilibrium (the traffic
+      ``A = offered_per_s × aht_s`` is at or above the staffed agents: the queue grows, Erlang C has no
+      steady state), when the rate is unknown, and when the queue is longer than Erlang C expects.
+    * ``erlang_c`` — in equilibrium (A < staffed), the wait Erlang C predicts for an arrival,
+      ``C(n, A) × aht_s ÷ (n − A)``, when it is the larger of the two: a queue of 0–2 contacts changes
+      every few seconds, and the model's steady state is a better guide than the moment's count.
+
+    Taking the larger keeps the estimate growing with the number waiting, and never below what the
+    contacts already ahead take. Agents skilled on several queues count fully on each (as on the tiles):
+    where they serve other queues too, the estimate is low. (Koole, "Call Center Optimization", ch. 5;
+    Ibrahim & Whitt, "Real-time delay estimation in overloaded multiserver queues", 2011, for the
+    queue-length-based predictor.)
+    """
+    if min(waiting, available, staffed) < 0:
+        raise ValueError("waiting, available and staffed must not be negative")
+    if available > staffed:
+        raise ValueError("available agents are part of the staffed agents: available must not exceed staffed")
+    if offered_per_s is not None and offered_per_s < 0:
+        raise ValueError("offered_per_s must not be negative")
+    if available > waiting:
+        return ExpectedWait(0.0, "agent_free")
+    if staffed == 0:
+        return ExpectedWait(None, "no_agents")
+    if aht_s is None or aht_s <= 0:
+        return ExpectedWait(None, "no_aht")
+    ahead = waiting - available
+    by_position = (ahead + 1) * aht_s / staffed
+    if offered_per_s:
+        traffic = offered_per_s * aht_s
+        if traffic < staffed:
+            by_model = erlang_c(staffed, traffic) * aht_s / (staffed - traffic)
+            if by_model > by_position:
+                return ExpectedWait(by_model, "erlang_c")
+    return ExpectedWait(by_position, "position")

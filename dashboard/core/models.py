@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     CALLBACK = "callback", _("Callback")
     LETTER = "letter", _("Letter")
     COUNTER = "counter", _("Counter / face-to-face")
+    TASK = "task", _("Task")  # back-office work items routed like contacts (Amazon Connect tasks)
 
 
 # Channels where the customer waits on the line: a seconds-level service level applies. The others are
@@ -300,6 +301,13 @@ class HashedToken(models.Model):
 MAX_HISTORY_DAYS = 36525  # a century: beyond it, dates are typing errors, not history
 
 
+class SourceKind(models.TextChoices):
+    GENERIC = "generic", _("Events API (generic)")
+    QUEUE_LOG = "queue_log", _("Asterisk queue_log")
+    CONNECT = "connect", _("Amazon Connect")
+    TWILIO = "twilio", _("Twilio Flex / TaskRouter")
+
+
 class Source(HashedToken):
     """An outside system that posts events (an ACD, a CTI link, an importer, the simulator)."""
 
@@ -349,6 +357,45 @@ class Source(HashedToken):
             "Accept events of this source up to this many days back (an import of history). Empty: the "
             "installation's limit (KCC_EVENT_MAX_AGE_DAYS, 400 days by default)."
         ),
+    )
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=SourceKind.choices,
+        default=SourceKind.GENERIC,
+        help_text=_("What delivers this source's events: our events API, or an ACD adapter."),
+    )
+    auth_token = models.CharField(
+        _("ACD auth token"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Twilio: the account's auth token, with which the adapter checks X-Twilio-Signature. "
+            "Empty: every Twilio callback to this source is refused."
+        ),
+    )
+    state_names = models.JSONField(
+        _("state names"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "How the ACD's own activity or status names map to agent states, e.g. "
+            '{"Break": "paused", "Offline": "logged_out"}. A name not listed is a pause with that name as '
+            "its reason (Twilio activities, Amazon Connect agent statuses)."
+        ),
+    )
+    follow_position = models.JSONField(
+        _("follow position"),
+        default=dict,
+        blank=True,
+        help_text=_("Where a followed file (queue_log --follow) was read up to; kept across restarts."),
+    )
+    last_delivered_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+    delivered_count = models.PositiveBigIntegerField(_("events delivered"), default=0)
+    rejected_count = models.PositiveBigIntegerField(_("events rejected"), default=0)
+    skipped_count = models.PositiveBigIntegerField(
+        _("records skipped"), default=0, help_text=_("Lines or records an adapter did not map (counted, not stored).")
     )
 
     class Meta:

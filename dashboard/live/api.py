@@ -2,6 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 from dashboard.core.api import ErrorSerializer
 from dashboard.core.permissions import HasRole, visible_team_ids
 from dashboard.live.alerts import AlertError, alert_acknowledge
-from dashboard.live.selectors import live_snapshot
+from dashboard.live.selectors import live_snapshot, queue_scope_live
 
 
 class LiveView(APIView):
@@ -58,4 +59,58 @@ class AlertAckView(APIView):
             return Response({"error": str(error)}, status=error.status)
         return Response(
             {"id": alert.id, "acknowledged_by": request.user.get_username(), "acknowledged_at": alert.acknowledged_at}
+        )
+
+
+class EwtQuerySerializer(serializers.Serializer):
+    queue = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The queue's id.")
+
+
+class EwtView(APIView):
+    permission_classes = [IsAuthenticated, HasRole]
+
+    @extend_schema(
+        operation_id="live_expected_wait",
+        summary="Expected wait of a contact that would join a queue now",
+        description=(
+            "For an IVR announcement or a callback offer. `ewt_s`: the expected wait in seconds of a contact "
+            "joining the queue now (null when it cannot be said), and `method`: `agent_free` (more agents idle "
+            "than contacts waiting: 0), `position` (the contacts ahead and itself, answered as the staffed agents "
+            "finish: `(waiting − available + 1) × AHT ÷ staffed`), `erlang_c` (the queue is in equilibrium and "
+            "Erlang C's wait for an arrival is the larger), `no_agents` (nobody staffed), `no_aht` (nothing "
+            "handled today yet). With the inputs used: contacts waiting, agents available and staffed "
+            "(available, on a contact or in after-call work, by skill), today's AHT and the arrival rate of "
+            "the last 30 minutes. The same figure is on the wallboard tile. Only for queues where the customer "
+            "waits on the line (voice, chat, video, counter)."
+        ),
+        parameters=[EwtQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer},
+        tags=["live"],
+    )
+    def get(self, request):
+        query = EwtQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        queue_id = query.validated_data["queue"]
+        scope = queue_scope_live(queue_id=queue_id, team_ids=visible_team_ids(request.user))
+        if scope is None:
+            return Response({"error": f"queue: no queue {queue_id} that you may see"}, status=404)
+        if not scope["synchronous"]:
+            return Response(
+                {"error": f"queue: {scope['name']} is asynchronous ({scope['channel']}): nobody waits on the line, "
+                 "its expected response is its backlog against the response target"},
+                status=400,
+            )  # fmt: skip
+        agents = scope["agents"]
+        return Response(
+            {
+                "queue": {"id": scope["id"], "name": scope["name"]},
+                "ewt_s": scope["ewt_s"],
+                "method": scope["ewt_method"],
+                "waiting": scope["waiting"],
+                "agents_available": agents["available"],
+                "agents_staffed": agents["available"] + agents["on_contact"] + agents["acw"],
+                "aht_s": scope["today"]["aht_s"],
+                "offered_last_30m": scope["last_30m"]["offered"],
+                "generated_at": scope["generated_at"],
+            }
         )

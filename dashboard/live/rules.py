@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from dashboard.core.metrics import Counts
+from dashboard.core.metrics import Counts, seconds_between
 from dashboard.core.models import Queue
 from dashboard.core.periods import centre_tz
 from dashboard.live import keys
@@ -85,7 +85,15 @@ class LiveChanges:
         self, contact_id: str, old: list, new: list, queue_ids: dict[str, int], agent_ids: dict[str, int]
     ) -> None:
         """Record where a contact is now: remove every member its old and new visits could have (waiting
-        in a queue, talking to an agent), then add the current ones. Set-like, so it can be replayed."""
+        in a queue, talking to an agent), then add the current ones. Set-like, so it can be replayed.
+
+        A contact that was quiet and is quiet (no visit waiting, talking or with a callback due, before
+        or after: a contact of the past, or one whose whole life came in one batch) has nothing in the
+        live state to change and is left out. Left out, too, is its version mark; none is needed, since
+        an earlier derivation that put it somewhere had committed before this one read its visits, so
+        its old visits would not be quiet."""
+        if not any(_live(v) for v in old) and not any(_live(v) for v in new):
+            return
         removals = []
         for v in old:
             member = waiting_member(contact_id, v.seq)
@@ -112,6 +120,12 @@ class LiveChanges:
             self.contacts.append((contact_id, removals, additions))
 
 
+def _live(visit) -> bool:
+    """The visit has a place in the live state: waiting in its queue, talking to an agent, or a callback due."""
+    waiting = not (visit.answered_at or visit.abandoned_at or visit.transferred_at or visit.ended_at)
+    return waiting or talking(visit) or callback_pending(visit)
+
+
 def callback_pending(visit) -> bool:
     """A callback was promised on this visit and has not been made yet."""
     return bool(visit.callback_promised_by and not visit.callback_completed_at)
@@ -120,3 +134,39 @@ def callback_pending(visit) -> bool:
 def talking(visit) -> bool:
     """An agent is on this visit now: answered, and neither ended nor transferred away."""
     return bool(visit.answered_at and not visit.ended_at and not visit.transferred_at)
+
+
+def visit_outcome(visit) -> str:
+    """How a visit ended, in the field's words: ``answered``; ``abandoned`` (the customer hung up
+    waiting); ``transferred`` (moved to another queue unanswered, an overflow); ``waiting`` (still in
+    the queue); ``ended`` (closed unanswered by the system)."""
+    if visit.answered_at:
+        return "answered"
+    if visit.abandoned_at:
+        return "abandoned"
+    if visit.transferred_at:
+        return "transferred"
+    if visit.ended_at:
+        return "ended"
+    return "waiting"
+
+
+def visit_wait_s(visit, now: datetime) -> float:
+    """A visit's wait in its queue: from offered until answered, abandoned, transferred away or ended,
+    as ``metrics.Counts.of_contact`` counts it; until ``now`` while it waits. Never negative."""
+    until = visit.answered_at or visit.abandoned_at or visit.transferred_at or visit.ended_at or now
+    return max(0.0, seconds_between(visit.offered_at, until))
+
+
+def calls_back(abandoned, other) -> bool:
+    """Whether ``other`` (a visit) means the customer of the ``abandoned`` visit was called back: another
+    contact of the same customer (``customer_ref``, not empty), offered later — at the same instant, the
+    higher contact id is the later, as repeat contacts are ordered (``core.sql`` same_customer_within) — and
+    answered: they called again and were answered, or were called back (an outbound callback is a
+    contact answered when the customer picks up). The abandoned visit's own callback made counts too
+    (``other`` is then the visit itself)."""
+    if other.contact_id == abandoned.contact_id:
+        return other.seq == abandoned.seq and bool(abandoned.callback_completed_at)
+    if not abandoned.customer_ref or other.customer_ref != abandoned.customer_ref or not other.answered_at:
+        return False
+    return (other.offered_at, other.contact_id) > (abandoned.offered_at, abandoned.contact_id)

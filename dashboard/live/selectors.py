@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from dashboard.core import metrics
+from dashboard.core import erlang, metrics
 from dashboard.core.metrics import Counts
 from dashboard.core.models import (
     KPI,
@@ -278,6 +278,26 @@ def _scope(name, today, window, waiting, callbacks, agent_states, now, *, waits:
     }
 
 
+EWT_MIN_WINDOW_S = 300  # an arrival rate from less than 5 minutes (just after midnight) is noise
+
+
+def expected_wait(scope: dict, periods: Periods) -> dict:
+    """``ewt_s`` and ``ewt_method`` of a synchronous queue's scope (``erlang.expected_wait``): its
+    contacts waiting, its agents by state, today's AHT and the arrival rate of the last 30 minutes."""
+    agents = scope["agents"]
+    window_s = (periods.now - max(periods.window_start, periods.today_start)).total_seconds()
+    rate = scope["last_30m"]["offered"] / window_s if window_s >= EWT_MIN_WINDOW_S else None
+    staffed = agents[AgentState.AVAILABLE] + agents[AgentState.ON_CONTACT] + agents[AgentState.ACW]
+    ewt = erlang.expected_wait(
+        waiting=scope["waiting"],
+        available=agents[AgentState.AVAILABLE],
+        staffed=staffed,
+        aht_s=scope["today"]["aht_s"],
+        offered_per_s=rate,
+    )
+    return {"ewt_s": _round(ewt.ewt_s), "ewt_method": ewt.method}
+
+
 def kpi_values(scope: dict) -> dict:
     """The value each KPI code is judged on, from a scope of the snapshot."""
     return {
@@ -421,6 +441,8 @@ def snapshot_build(config, inputs: LiveInputs, periods: Periods, team_ids: set[i
             response_target_s=q.response_target_s,
             response_target_pct=_round(metrics.response_target_share(oldest_age, q.response_target_s)),
         )
+        if q.is_synchronous:
+            scope.update(expected_wait(scope, periods))
         rows = _kpi_rows(kpis, KPI.Scope.QUEUE, q.id, q.is_synchronous)
         values = kpi_values(scope)
         scope["status"] = {code: k.status(values.get(code)) for code, k in sorted(rows.items())}
@@ -513,3 +535,35 @@ def live_snapshot_from_db(
     config = live_config(periods.now)
     inputs = live_inputs_from_db(config[0], config[1], periods, intervals=intervals)
     return snapshot_build(config, inputs, periods, team_ids)
+
+
+def queue_scope_live(*, queue_id: int, team_ids: set[int] | None = None, now: datetime | None = None) -> dict | None:
+    """One queue's scope of the live snapshot (with ``generated_at``), or None when there is no such queue
+    among those ``team_ids`` allow."""
+    snapshot = live_snapshot(team_ids=team_ids, now=now)
+    for scope in snapshot["queues"]:
+        if scope["id"] == queue_id:
+            return {**scope, "generated_at": snapshot["generated_at"]}
+    return None
+
+
+def live_intraday(*, queue_ids: list[int], team_ids: list[int], now: datetime | None = None) -> dict:
+    """Today so far for the intraday view, from the live state (the figures of the minute, not waiting for
+    the interval store's aggregation): ``quarters`` — per queue id, per quarter-hour of today up to the
+    current one (its UTC start), the ``Counts`` of the contacts offered in it — and ``logged_in``, the
+    agents of ``team_ids`` logged in now. Read from the database when the live state is not loaded, as
+    ``live_snapshot`` does."""
+    periods = Periods.at(now or timezone.now())
+    queues = list(Queue.objects.filter(id__in=queue_ids).select_related("team"))
+    agents = list(Agent.objects.filter(team_id__in=team_ids, quarantined=False).prefetch_related("skills"))
+    loaded = bool(keys.client().exists(keys.loaded_key()))
+    read = live_inputs_from_redis if loaded else live_inputs_from_db
+    inputs = read(queues, agents, periods, intervals=True)
+    current = keys.epoch_quarter(periods.now)
+    shown = [quarter for quarter in periods.quarters if quarter <= current]
+    quarters = {
+        q.id: {datetime.fromtimestamp(quarter * 900, tz=UTC): inputs.quarters[q.id][quarter] for quarter in shown}
+        for q in queues
+    }
+    logged_in = sum(1 for state in inputs.agents.values() if state and state[0] != AgentState.LOGGED_OUT)
+    return {"generated_at": periods.now, "quarters": quarters, "logged_in": logged_in, "from_live_state": loaded}

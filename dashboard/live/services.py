@@ -25,6 +25,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from dashboard.core import observe
 from dashboard.core.models import AgentStateSpan, Contact, Event, Queue
 from dashboard.core.periods import centre_tz
 from dashboard.live import broadcast, keys
@@ -226,14 +227,16 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
         log_high = _log_high()  # the log is locked: every event up to here is in what was read
         server = r.info("server")["run_id"]
         r.pipeline(transaction=True).set(keys.rebuilt_key(), version).delete(keys.loaded_key()).execute()
-        # Kept: the version counter and its fence, and what the publisher sent (its seq and each scope's
-        # latest envelope, which screens that connect meanwhile get until the next round replaces it).
+        # Kept: the version counter and its fence, what the publisher sent (its seq and each scope's
+        # latest envelope, which screens that connect meanwhile get until the next round replaces it) and
+        # the leases with their fencing tokens (deleted, the leader was refused as if another led, and the
+        # next token repeated an old one): none of them is live state.
         kept = {keys.sequence_key(), keys.rebuilt_key()}
-        published = f"{keys.root()}:pub:"
+        not_state = tuple(f"{keys.root()}:{part}:" for part in ("pub", "lease"))
         doomed = [
             k
             for k in r.scan_iter(match=f"{keys.root()}:*", count=1000)
-            if k not in kept and not k.startswith(published)
+            if k not in kept and not k.startswith(not_state)
         ]
         pipe = r.pipeline(transaction=True)
         if doomed:
@@ -261,6 +264,7 @@ def live_rebuild(*, now: datetime | None = None) -> dict[str, int]:
         pipe.set(keys.loaded_key(), now.isoformat())
         pipe.execute()
     _lost_writes -= lost
+    observe.count("live_rebuilds_total")
     try:
         broadcast.notify_changed("rebuild")  # every scope goes out again in the publisher's next round
     except redis.RedisError:

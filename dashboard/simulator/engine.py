@@ -67,6 +67,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "AgentSpec",
+    "Campaign",
     "CentreSpec",
     "ChannelModel",
     "QueueSpec",
@@ -123,6 +124,30 @@ class AgentSpec:
     team: str | None = None
     line: str = "first"
     skills: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """An unannounced campaign (a mailing, an outage, a news item): from ``start`` (an aware instant) until
+    ``end`` (None: for good) the arrival rate of ``queues`` (their names; empty: every queue) is multiplied
+    by ``factor`` (1.4 = 40 % more contacts). Nothing tells the forecast: it is what an intraday reforecast
+    and the deviation alert must notice."""
+
+    start: datetime
+    factor: float
+    end: datetime | None = None
+    queues: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        if self.start.tzinfo is None or self.start.utcoffset() is None:
+            raise ValueError("campaign start must be an aware datetime")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("campaign end must be after its start")
+        if self.factor < 0:
+            raise ValueError("campaign factor must not be negative")
+
+    def applies_to(self, queue_name: str) -> bool:
+        return not self.queues or queue_name in self.queues
 
 
 @dataclass
@@ -227,6 +252,7 @@ CHANNEL_MODELS: dict[str, ChannelModel] = {
     "sms": WHATSAPP,
     "email": EMAIL,
     "letter": EMAIL,
+    "task": EMAIL,
 }
 
 # Relative volume per weekday (0 = Monday): Monday is the busiest day, the weekend is quiet.
@@ -483,10 +509,19 @@ class Simulator:
     """Runs a centre forward in time; call :meth:`run_until` repeatedly for real-time operation.
 
     ``volume_scale`` multiplies every queue's derived volume (1.0 is a normally loaded centre; 1.3 an
-    understaffed Monday).
+    understaffed Monday). ``campaigns`` (:class:`Campaign`) raise or lower the arrival rate of some queues
+    from a moment on, unannounced.
     """
 
-    def __init__(self, spec: CentreSpec, seed: int, start: datetime, *, volume_scale: float = 1.0):
+    def __init__(
+        self,
+        spec: CentreSpec,
+        seed: int,
+        start: datetime,
+        *,
+        volume_scale: float = 1.0,
+        campaigns: tuple[Campaign, ...] | list[Campaign] = (),
+    ):
         if start.tzinfo is None or start.utcoffset() is None:
             raise ValueError("start must be an aware datetime")
         self.spec = spec
@@ -494,6 +529,10 @@ class Simulator:
         self.tz: tzinfo = spec.tz  # a tzinfo after CentreSpec.__post_init__
         self.start = start
         self.volume_scale = volume_scale
+        unknown = {n for c in campaigns for n in c.queues} - {q.name for q in spec.queues}
+        if unknown:
+            raise ValueError(f"campaign for unknown queue(s): {', '.join(sorted(unknown))}")
+        self.campaigns = tuple(campaigns)
         self.rng = random.Random(seed)
         self.now = _to_ms(start)
         start_utc = start.astimezone(UTC)
@@ -691,6 +730,14 @@ class Simulator:
         points = set(range(0, 86400 + 1, 900))
         if hours:
             points.update(p for span in hours for p in span)
+        campaigns = [
+            (c, _to_ms(c.start), _to_ms(c.end) if c.end else None) for c in self.campaigns if c.applies_to(q.name)
+        ]
+        for c in campaigns:  # a campaign starting or ending mid-slot splits it
+            for moment in (c[0].start, c[0].end):
+                if moment is not None and moment.astimezone(self.tz).date() == day:
+                    local = moment.astimezone(self.tz)
+                    points.add(local.hour * 3600 + local.minute * 60 + local.second)
         ordered = sorted(points)
         reference = _PROFILE_REFERENCE[(q.synchronous, not q.spec.opening_hours)]
         per_slot = q.volume * WEEKDAY_FACTOR[day.weekday()] / reference
@@ -702,6 +749,11 @@ class Simulator:
             mid = (lo + hi) / 2
             is_open = hours is None or any(o <= mid < c for o, c in hours)
             rate = per_slot * intraday_profile(mid / 3600, q.synchronous) / (15 * MINUTE) if is_open else 0.0
+            if campaigns and rate:
+                at = (previous + end) // 2
+                for _c, lo_ms, hi_ms in campaigns:
+                    if lo_ms <= at and (hi_ms is None or at < hi_ms):
+                        rate *= _c.factor
             starts.append(previous)
             slots.append((previous, end, rate))
             previous = end

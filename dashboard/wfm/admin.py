@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from dashboard.core.admin import TeamScopedAdmin
-from dashboard.wfm.models import ForecastEvent, ForecastInterval
+from dashboard.wfm.models import ForecastEvent, ForecastInterval, IntradaySetting
 
 
 @admin.register(ForecastEvent)
@@ -19,3 +19,9 @@ class ForecastIntervalAdmin(TeamScopedAdmin):
     list_display = ("queue", "start", "offered", "aht_s", "source", "updated_at")
     list_filter = ("source", "queue")
     date_hierarchy = "start"
+
+
+@admin.register(IntradaySetting)
+class IntradaySettingAdmin(TeamScopedAdmin):
+    list_display = ("queue", "alert_threshold_pct", "alert_intervals", "patience_s")
+    list_select_related = ("queue",)

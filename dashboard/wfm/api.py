@@ -25,6 +25,8 @@ from dashboard.core.api import ErrorSerializer
 from dashboard.core.errors import FieldError
 from dashboard.core.periods import check_day
 from dashboard.core.permissions import CanUseWFM
+from dashboard.core.replica import iter_on_replica
+from dashboard.wfm import intraday
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport
 from dashboard.wfm.selectors import ExportQuery, StaffingQuery
@@ -158,6 +160,7 @@ class StaffingParamsSerializer(serializers.Serializer):
 
 
 def _export_response(request, kind: str, query: ExportQuery, fmt: str, batches):
+    batches = iter_on_replica(batches)  # streamed after the view returned: each step reads the replica
     wfm_export.export_audit(kind=kind, query=query, fmt=fmt, user=request.user)
     name = wfm_export.export_file_name(kind, query, fmt)
     if fmt == "xlsx":
@@ -647,3 +650,46 @@ class ForecastExportView(WfmAPIView):
             query, patience_s=p.get("patience_s"), max_occupancy=p["max_occupancy"], shrinkage=p["shrinkage"]
         )
         return _export_response(request, "forecast", query, p["format"], batches)
+
+
+class IntradaySerializer(serializers.Serializer):
+    queue = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1, help_text="A queue's id.")
+    team = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A team's id (its queues)."
+    )
+    channel = serializers.CharField(required=False, help_text="A channel, e.g. voice, chat (its queues).")
+    date = DayField(required=False, help_text="A local day (YYYY-MM-DD); default today in the centre's time zone.")
+
+
+class IntradayView(WfmAPIView):
+    @extend_schema(
+        operation_id="wfm_intraday",
+        summary="Today's forecast against actual, live, with the rest of the day reforecast",
+        description=(
+            "One of `queue` (id), `team` (id) or `channel`; `date` defaults to today (Europe/Amsterdam). One row "
+            "per quarter-hour of the day `[start, end)` (92 or 100 on a DST day): `forecast_offered`, "
+            "`actual_offered` (today: from the live state, up to the minute), `forecast_aht_s`, `actual_aht_s`, "
+            "`deviation_pct` (closed intervals only), `reforecast_offered` (open and future intervals: the "
+            "forecast × a damped ratio of actual to forecast over the last closed intervals; `reforecast` says "
+            "the method and its factors), `required_agents` (Erlang C/A for synchronous queues, workload for "
+            "asynchronous ones; on the actual for closed intervals, on the reforecast ahead), `staffed_agents` "
+            "(logged in: the interval store for closed intervals, the live state for the open one). Also "
+            "`alerts` (volume above forecast for several intervals: an unannounced campaign?) and "
+            "`staffing_gap` (the next four intervals against the agents logged in now). No `scheduled_agents`: "
+            "schedules are not in KCC Live yet."
+        ),
+        parameters=[IntradaySerializer],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
+        tags=["wfm"],
+    )
+    def get(self, request):
+        p = _query(IntradaySerializer, request)
+        return Response(
+            _call(
+                intraday.intraday_day,
+                day=p.get("date"),
+                queue=p.get("queue"),
+                team=p.get("team"),
+                channel=p.get("channel"),
+            )
+        )

@@ -5,9 +5,11 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.core import wfm as intraday_rules
 from dashboard.core.models import Channel, Queue
 
 
@@ -117,6 +119,10 @@ class IntervalExport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written when a run takes the export and after every day it writes: a running export whose
+    # heartbeat stopped lost its worker, and is queued again (interval_exports_resume_stalled).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -133,4 +139,46 @@ class IntervalExport(models.Model):
         return min(1.0, self.rows_done / self.rows_total) if self.rows_total else 0.0
 
 
-__all__ = ["ForecastEvent", "ForecastInterval", "ForecastSource", "IntervalExport"]
+class IntradaySetting(models.Model):
+    """How the intraday view treats one queue (a queue without a row gets the defaults): when it raises
+    the alert "unannounced campaign?" — volume more than ``alert_threshold_pct`` % above forecast for
+    ``alert_intervals`` quarter-hours in a row — and, for a synchronous queue, whether its required agents
+    follow Erlang A (callers' mean patience ``patience_s``) instead of Erlang C."""
+
+    queue = models.OneToOneField(
+        Queue, on_delete=models.CASCADE, related_name="intraday_setting", verbose_name=_("queue")
+    )
+    alert_threshold_pct = models.FloatField(
+        _("alert above forecast (%)"),
+        default=intraday_rules.ALERT_THRESHOLD_PCT,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Alert when volume is more than this many percent above forecast …"),
+    )
+    alert_intervals = models.PositiveSmallIntegerField(
+        _("for intervals in a row"),
+        default=intraday_rules.ALERT_INTERVALS,
+        validators=[MinValueValidator(1), MaxValueValidator(96)],
+        help_text=_("… for this many quarter-hours in a row."),
+    )
+    patience_s = models.PositiveIntegerField(
+        _("callers' mean patience (s)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: required agents by Erlang C. Given: by Erlang A with this mean patience."),
+    )
+
+    class Meta:
+        ordering = ["queue__name"]
+        verbose_name = _("intraday setting")
+        verbose_name_plural = _("intraday settings")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(alert_threshold_pct__gt=0), name="intraday_threshold_positive"),
+            models.CheckConstraint(condition=models.Q(alert_intervals__gte=1), name="intraday_intervals_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.queue} >{self.alert_threshold_pct:g}% ×{self.alert_intervals}"
+
+
+__all__ = ["ForecastEvent", "ForecastInterval", "ForecastSource", "IntervalExport", "IntradaySetting"]

@@ -1,7 +1,9 @@
-"""Workforce-management pages (under /wfm/) and the WFM API (under /api/v1/)."""
+"""Workforce-management pages (under /wfm/) and the WFM API (under /api/v1/). The interval and forecast
+exports read the database's replica when one is configured (``reads_replica``)."""
 
 from django.urls import path
 
+from dashboard.core.replica import reads_replica
 from dashboard.wfm import api, views
 
 urlpatterns = [
@@ -11,10 +13,11 @@ urlpatterns = [
     path("erlang/", views.erlang_calculator, name="wfm-erlang"),
     path("staffing/", views.staffing, name="wfm-staffing"),
     path("forecast/", views.forecast, name="wfm-forecast"),
+    path("intraday/", views.intraday, name="wfm-intraday"),
 ]
 
 api_urlpatterns = [
-    path("intervals/", api.IntervalExportView.as_view(), name="api-intervals"),
+    path("intervals/", reads_replica(api.IntervalExportView.as_view()), name="api-intervals"),
     path("intervals/exports/", api.BackgroundExportCreateView.as_view(), name="api-intervals-exports"),
     path("intervals/exports/<uuid:export_id>/", api.BackgroundExportView.as_view(), name="api-intervals-export"),
     path(
@@ -28,5 +31,6 @@ api_urlpatterns = [
     path("wfm/forecast/accuracy/", api.ForecastAccuracyView.as_view(), name="api-wfm-forecast-accuracy"),
     path("wfm/forecast/import/", api.ForecastImportView.as_view(), name="api-wfm-forecast-import"),
     path("wfm/forecast/build/", api.ForecastBuildView.as_view(), name="api-wfm-forecast-build"),
-    path("wfm/forecast/export/", api.ForecastExportView.as_view(), name="api-wfm-forecast-export"),
+    path("wfm/forecast/export/", reads_replica(api.ForecastExportView.as_view()), name="api-wfm-forecast-export"),
+    path("wfm/intraday/", api.IntradayView.as_view(), name="api-wfm-intraday"),
 ]

@@ -283,3 +283,47 @@ def forecast(request):
         **choices,
     }
     return render(request, "wfm/forecast.html", context, status=400 if error and request.method == "POST" else 200)
+
+
+def _intraday_labels() -> dict:
+    return {
+        "forecast": _("Forecast"),
+        "actual": _("Actual"),
+        "reforecast": _("Reforecast"),
+        "offered": _("Contacts offered"),
+        "agents": _("Agents"),
+        "required": _("Required agents"),
+        "staffed": _("Staffed (logged in)"),
+        # {n}, {start}, {end}, {queue}, {pct}, {intervals}, {threshold} are filled in by the page's script
+        "gap_short": _("+{n} agents needed {start}–{end}"),
+        "gap_ok": _("Enough agents logged in for {start}–{end} ({n} to spare)"),
+        "gap_unknown": _("No staffing gap: not today, or no required agents known."),
+        "alert": _(
+            "Unannounced campaign? {queue}: volume {pct}% above forecast for {intervals} intervals since {start} "
+            "(alert above {threshold}% for {required} intervals)."
+        ),
+        "no_forecast": _("No forecast for this day: import or build one on the Forecast page."),
+        "updated": _("Updated"),
+        "error": _("Could not load the figures"),
+    }
+
+
+@wfm_page
+def intraday(request):
+    """Today's forecast against actual, live: the page draws what ``GET /api/v1/wfm/intraday/`` answers and
+    asks again every minute."""
+    queues = list(Queue.objects.filter(quarantined=False).order_by("name").values("id", "name"))
+    teams = list(Team.objects.order_by("name").values("id", "name"))
+    form = {k: request.GET.get(k, "") for k in ("queue", "team", "channel", "date")}
+    if not (form["queue"] or form["team"] or form["channel"]) and queues:
+        form["queue"] = str(queues[0]["id"])
+    params = {k: v for k, v in form.items() if v}
+    context = {
+        "form": form,
+        "queues": queues,
+        "teams": teams,
+        "channels": Channel.choices,
+        "api_url": f"{reverse('api-wfm-intraday')}?{urlencode(params)}" if params else "",
+        "labels": _intraday_labels(),
+    }
+    return render(request, "wfm/intraday.html", context)

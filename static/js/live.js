@@ -218,6 +218,15 @@
   // and pages of at most tiles_per_page queue tiles that turn every page_seconds.
   var LAYOUT = {kpis: [], queues: [], tiles_per_page: 12, page_seconds: 15};
   var TIME_ZONE;  // the centre's, from the snapshot
+  // Figures open the list behind them on a page a person uses (not on a wall screen): the page's scope.
+  var DRILL_SCOPE = null;
+
+  // A queue tile's list is its queue's; a team total's its team's (its id is the team's, not a queue's).
+  function drillQuery(t) {
+    if (t.id && t.agents_by === "team") return "team=" + t.id;
+    return t.id ? "queue=" + t.id : scopeQuery(DRILL_SCOPE);
+  }
+  function drillOn(node, kind, t) { return DRILL_SCOPE === null ? node : drillable(node, kind, drillQuery(t)); }
 
   // Amber and red are not told apart by everyone: a shape and a word say it too.
   var FLAGS = {warning: "▲", critical: "■"};
@@ -324,6 +333,17 @@
     document.querySelectorAll(".tile .kpi-value, .tile h2, .tile .agents, .tile .callbacks, .closed-opens").forEach(fitText);
   }
 
+  // Contacts waiting, and under them a queue's expected wait for a contact joining now (a total has
+  // none: its queues differ), how it was found in the tooltip (dashboard.core.erlang.expected_wait).
+  function waitingCell(t, s) {
+    if (!t.ewt_method) return kpiCell(LABELS.waiting, text(t.waiting), s.waiting, null, "waiting");
+    var ewt = t.ewt_s === null ? LABELS.empty : duration(t.ewt_s);
+    var node = kpiCell(LABELS.waiting, text(t.waiting), s.waiting, "· " + LABELS.ewt + " " + ewt, "waiting");
+    node.dataset.ewt = t.ewt_s === null ? "" : t.ewt_s;
+    node.title = LABELS.ewt + ": " + ewt + " (" + (LABELS.ewt_methods[t.ewt_method] || t.ewt_method) + ")";
+    return node;
+  }
+
   function tileNode(t, socket, big) {
     var s = t.status || {}, today = t.today, window = t.last_30m, a = t.agents;
     var node = el("article", {class: "tile " + worst(s) + (big ? " big" : ""), "data-queue": t.id || ""});
@@ -342,7 +362,7 @@
     if (t.synchronous === false && t.async) {
       // nothing: the async block carries the figures
     } else if (t.synchronous === false) {
-      grid.appendChild(kpiCell(LABELS.backlog, text(t.waiting), s.waiting, null, "waiting"));
+      grid.appendChild(drillOn(kpiCell(LABELS.backlog, text(t.waiting), s.waiting, null, "waiting"), "waiting", t));
       wait.dataset.target = t.response_target_s || "";
       waitStatus(wait, t, "response_target");
       wait.appendChild(el("div", {class: "kpi-value"}));
@@ -350,7 +370,7 @@
       grid.appendChild(wait);
       grid.appendChild(kpiCell(LABELS.handled, text(today.handled), null, LABELS.today, "handled"));
     } else {
-      grid.appendChild(kpiCell(LABELS.waiting, text(t.waiting), s.waiting, null, "waiting"));
+      grid.appendChild(drillOn(waitingCell(t, s), "waiting", t));
       waitStatus(wait, t, "longest_wait");
       wait.appendChild(el("div", {class: "kpi-value"}));
       wait.appendChild(el("div", {class: "kpi-label", text: LABELS.longest_wait}));
@@ -359,7 +379,7 @@
       grid.appendChild(kpiCell(LABELS.service_level, percentText(today.service_level), s.service_level, LABELS.today + target, "service_level"));
       grid.appendChild(kpiCell(LABELS.service_level, percentText(window.service_level), null, LABELS.last_30m, "service_level_30m"));
       grid.appendChild(kpiCell(LABELS.asa, duration(today.asa_s), s.asa, null, "asa"));
-      grid.appendChild(kpiCell(LABELS.abandon_rate, percentText(today.abandon_rate), s.abandon_rate, null, "abandon_rate"));
+      grid.appendChild(drillOn(kpiCell(LABELS.abandon_rate, percentText(today.abandon_rate), s.abandon_rate, null, "abandon_rate"), "abandoned", t));
     }
     grid.appendChild(kpiCell(LABELS.aht, duration(today.aht_s), s.aht, null, "aht"));
     grid.appendChild(kpiCell(LABELS.offered, text(today.offered), null, LABELS.today, "offered"));
@@ -377,8 +397,8 @@
     ]);
     node.appendChild(agents);
     if (t.callbacks_due || t.callbacks_overdue) {
-      node.appendChild(el("div", {class: "callbacks " + (t.callbacks_overdue ? "critical" : ""), "data-kpi": "callbacks",
-        text: LABELS.callbacks_due + " " + t.callbacks_due + " · " + LABELS.callbacks_overdue + " " + t.callbacks_overdue}));
+      node.appendChild(drillOn(el("div", {class: "callbacks " + (t.callbacks_overdue ? "critical" : ""), "data-kpi": "callbacks",
+        text: LABELS.callbacks_due + " " + t.callbacks_due + " · " + LABELS.callbacks_overdue + " " + t.callbacks_overdue}), "callbacks", t));
     }
     return keepKpis(node);
   }
@@ -442,6 +462,7 @@
     var layoutNode = document.getElementById("live-layout");
     if (layoutNode) LAYOUT = JSON.parse(layoutNode.textContent);
     var lastData = null, page = 0;
+    if (!options.kiosk && !options.display) DRILL_SCOPE = options.scope;
 
     // The queue tiles of the current page; "page 1 of 3" when there are more.
     function renderTiles(data) {
@@ -491,6 +512,7 @@
     });
     socket.connect();
     connectionBanner(socket);
+    if (DRILL_SCOPE !== null) listenForDrills(socket);
     setInterval(function () { tick(socket); }, 1000);
     setInterval(function () {
       if (!lastData || document.getElementById("tiles").dataset.pages === "1") return;
@@ -504,6 +526,175 @@
       document.addEventListener("click", function () { document.documentElement.requestFullscreen().catch(function () {}); }, {once: true});
     }
     window.kccSocket = socket;
+  }
+
+
+  // --- drill-downs: the list behind a figure (dashboard/live/api_drilldown.py) -----------------------
+
+  var DRILL_URLS = {waiting: "/api/v1/live/waiting/", abandoned: "/api/v1/live/abandoned/",
+    callbacks: "/api/v1/live/callbacks/", interval: "/api/v1/drilldown/interval/"};
+
+  // A clock time in the centre's time zone, with seconds (the lists are about single contacts).
+  function clockTime(iso) {
+    if (!iso) return LABELS.empty || "—";
+    try {
+      return new Date(iso).toLocaleTimeString(document.documentElement.lang || undefined,
+        {hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: TIME_ZONE});
+    } catch (e) {
+      return iso.slice(11, 19);
+    }
+  }
+
+  // Makes a figure open its list: ``kind`` (waiting, abandoned, callbacks, interval) and the query that
+  // narrows it (queue=…, team=…, channel=…).
+  function drillable(node, kind, query) {
+    node.dataset.drill = kind;
+    node.dataset.drillQuery = query || "";
+    node.classList.add("drillable");
+    node.tabIndex = 0;
+    node.setAttribute("role", "button");
+    node.title = (node.title ? node.title + " — " : "") + LABELS.drill.open;
+    return node;
+  }
+
+  // The query of a total's tile: the page's scope (team:3, channel:voice, queue:5; all: none).
+  function scopeQuery(scope) {
+    var parts = (scope || "all").split(":");
+    return parts.length === 2 ? parts[0] + "=" + encodeURIComponent(parts[1]) : "";
+  }
+
+  function drillDialog() {
+    var dialog = document.getElementById("drilldown");
+    if (dialog) return dialog;
+    dialog = el("dialog", {id: "drilldown", class: "drilldown"}, [
+      el("div", {class: "drill-head"}, [
+        el("h2", {class: "drill-title"}),
+        el("span", {class: "drill-nav"}),
+        el("button", {type: "button", class: "drill-close", text: LABELS.drill.close}),
+      ]),
+      el("p", {class: "drill-note"}),
+      el("div", {class: "drill-body"}),
+    ]);
+    dialog.querySelector(".drill-close").addEventListener("click", function () { dialog.close(); });
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  function cell(value, attrs) { return el("td", Object.assign({text: value}, attrs || {})); }
+
+  function customer(row) { return row.customer_ref || LABELS.drill.anonymous; }
+
+  // Columns of each list: a header and how a row fills it.
+  var DRILL_COLUMNS = {
+    waiting: [
+      ["contact", function (r) { return cell(r.contact_id); }],
+      ["customer", function (r) { return cell(customer(r)); }],
+      ["queue", function (r) { return cell(r.queue.name); }],
+      ["offered_at", function (r) { return cell(clockTime(r.offered_at)); }],
+      // ticks on like the tile's longest wait
+      ["wait", function (r) { return el("td", {class: "tick", "data-since": r.offered_at, text: duration(r.wait_s)}); }],
+    ],
+    abandoned: [
+      ["customer", function (r) { return cell(r.customer_ref); }],
+      ["queue", function (r) { return cell(r.queue.name); }],
+      ["offered_at", function (r) { return cell(clockTime(r.offered_at)); }],
+      ["abandoned_at", function (r) { return cell(clockTime(r.abandoned_at)); }],
+      ["wait", function (r) { return cell(duration(r.wait_s) + (r.short_abandon ? " · " + LABELS.drill.short_abandon : "")); }],
+      ["promised_by", function (r) { return cell(r.callback_promised_by ? clockTime(r.callback_promised_by) : (LABELS.empty || "—")); }],
+    ],
+    callbacks: [
+      ["customer", function (r) { return cell(customer(r)); }],
+      ["queue", function (r) { return cell(r.queue.name); }],
+      ["requested_at", function (r) { return cell(clockTime(r.requested_at)); }],
+      ["promised_by", function (r) { return cell(clockTime(r.promised_by)); }],
+      ["left", function (r) {
+        return r.overdue ? cell(LABELS.drill.overdue_by.replace("%(d)s", duration(-r.left_s)), {class: "critical"})
+          : cell(duration(r.left_s), {class: r.left_s < 300 ? "warning" : ""});
+      }],
+    ],
+    interval: [
+      ["contact", function (r) { return cell(r.contact_id); }],
+      ["customer", function (r) { return cell(customer(r)); }],
+      ["offered_at", function (r) { return cell(clockTime(r.offered_at)); }],
+      ["answered_at", function (r) { return cell(r.answered_at ? clockTime(r.answered_at) : (LABELS.empty || "—")); }],
+      ["abandoned_at", function (r) { return cell(r.abandoned_at ? clockTime(r.abandoned_at) : (LABELS.empty || "—")); }],
+      ["wait", function (r) { return cell(duration(r.wait_s)); }],
+      ["talk", function (r) { return cell(duration(r.talk_s)); }],
+      ["agent", function (r) { return cell(r.agent ? r.agent.name : (LABELS.empty || "—")); }],
+      ["outcome", function (r) {
+        return cell((LABELS.drill.outcomes[r.outcome] || r.outcome) + (r.short_abandon ? " · " + LABELS.drill.short_abandon : ""),
+          {class: "outcome " + r.outcome});
+      }],
+    ],
+  };
+
+  // Opens the list behind a figure in a dialog; an interval's list has buttons to the one before and after.
+  function openDrill(kind, query, socket) {
+    var dialog = drillDialog();
+    var title = dialog.querySelector(".drill-title"), note = dialog.querySelector(".drill-note");
+    var body = dialog.querySelector(".drill-body"), nav = dialog.querySelector(".drill-nav");
+    dialog.dataset.kind = kind;
+    title.textContent = LABELS.drill.titles[kind];
+    note.textContent = LABELS.drill.loading;
+    body.replaceChildren();
+    nav.replaceChildren();
+    if (!dialog.open) dialog.showModal();
+    fetch(DRILL_URLS[kind] + "?" + query, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (r) { return r.json().then(function (data) { return {ok: r.ok, data: data}; }); })
+      .then(function (answer) {
+        var data = answer.data;
+        if (!answer.ok) { note.textContent = data.error || LABELS.drill.failed; return; }
+        if (data.time_zone) TIME_ZONE = data.time_zone;
+        var notes = [];
+        if (kind === "interval") {
+          title.textContent = LABELS.drill.titles.interval + " — " + data.queue.name + ", " + clockTime(data.start).slice(0, 5) + "–" + clockTime(data.end).slice(0, 5);
+          var params = new URLSearchParams(query), length = Number(params.get("length") || 30);
+          [[-1, LABELS.drill.earlier], [1, LABELS.drill.later]].forEach(function (step) {
+            var start = new Date(Date.parse(data.start) + step[0] * length * 60000).toISOString();
+            var button = el("button", {type: "button", text: step[1]});
+            button.addEventListener("click", function () {
+              params.set("interval", start);
+              openDrill(kind, params.toString(), socket);
+            });
+            nav.appendChild(button);
+          });
+        }
+        if (kind === "callbacks") notes.push(LABELS.drill.within.replace("%(n)s", data.within_min));
+        if (kind === "abandoned" && data.anonymous) notes.push(LABELS.drill.anonymous_count.replace("%(n)s", data.anonymous));
+        if (!data.contacts.length) notes.unshift(LABELS.drill.none);
+        if (data.truncated) notes.push(LABELS.drill.truncated.replace("%(n)s", data.contacts.length).replace("%(of)s", data.count));
+        else if (data.contacts.length) notes.unshift(LABELS.drill.count.replace("%(n)s", data.count));
+        note.textContent = notes.join(" · ");
+        if (!data.contacts.length) return;
+        var columns = DRILL_COLUMNS[kind];
+        body.replaceChildren(el("table", {class: "grid drill-list"}, [
+          el("thead", {}, [el("tr", {}, columns.map(function (c) { return el("th", {text: LABELS.drill.columns[c[0]]}); }))]),
+          el("tbody", {}, data.contacts.map(function (row) {
+            return el("tr", {"data-contact": row.contact_id}, columns.map(function (c) { return c[1](row); }));
+          })),
+        ]));
+        tick(socket);
+      })
+      .catch(function () { note.textContent = LABELS.drill.failed; });
+  }
+
+  // One listener for every figure that opens a list (the tiles and rows are drawn anew with each snapshot).
+  function listenForDrills(socket) {
+    function open(event) {
+      var node = event.target.closest("[data-drill]");
+      if (!node) return;
+      if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      openDrill(node.dataset.drill, node.dataset.drillQuery, socket);
+    }
+    document.addEventListener("click", open);
+    document.addEventListener("keydown", open);
+  }
+
+  // The current half-hour in the centre's clock (as the interval list's query), from the server's time.
+  function currentHalfHour(socket) {
+    var start = Math.floor(socket.serverNow() / 1800) * 1800;
+    return new Date(start * 1000).toISOString();
   }
 
   // --- the supervisor view ------------------------------------------------------------------------
@@ -558,18 +749,19 @@
         var s = t.status || {};
         var wait = el("td", {class: "tick", "data-since": t.oldest_offered_at || "", "data-rule": "wait"});
         waitStatus(wait, t, "longest_wait");
+        var team = scopeQuery(options.scope);
         rows.push(el("tr", {class: "total", "data-total": "synchronous"}, [
           el("th", {text: LABELS.total}),
-          flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting),
+          drillable(flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting), "waiting", team),
           wait,
           flagged(el("td", {class: s.service_level || "", text: text(t.today.service_level, 1)}), s.service_level),
           el("td", {text: text(t.last_30m.service_level, 1)}),
           flagged(el("td", {class: s.asa || "", text: duration(t.today.asa_s)}), s.asa),
           flagged(el("td", {class: s.aht || "", text: duration(t.today.aht_s)}), s.aht),
-          flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate),
+          drillable(flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate), "abandoned", team),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
-          el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
+          drillable(el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}), "callbacks", team),
         ]));
       }
       var b = t.async;
@@ -599,20 +791,23 @@
         var name = el("td", {text: t.name});
         if (t.open === false) name.appendChild(el("span", {class: "closed-note", text: " · " + LABELS.closed +
           (t.opens_at ? ", " + LABELS.opens_at.replace("%(when)s", openingText(t.opens_at, socket)) : "")}));
-        return el("tr", {"data-queue": t.id, class: t.open === false ? "closed" : ""}, [
+        var queue = "queue=" + t.id;
+        // The row opens the queue's contacts of the current half-hour; its Waiting, Abandoned and
+        // Callbacks figures open their own lists.
+        return drillable(el("tr", {"data-queue": t.id, class: t.open === false ? "closed" : ""}, [
           name,
-          flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting),
+          drillable(flagged(el("td", {class: s.waiting || "", text: text(t.waiting)}), s.waiting), "waiting", queue),
           wait,
           flagged(el("td", {class: s.service_level || "", text: t.synchronous === false ? "—" : text(t.today.service_level, 1)}), s.service_level),
           el("td", {text: t.synchronous === false ? "—" : text(t.last_30m.service_level, 1)}),
           flagged(el("td", {class: s.asa || "", text: duration(t.today.asa_s)}), s.asa),
           flagged(el("td", {class: s.aht || "", text: duration(t.today.aht_s)}), s.aht),
-          flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate),
+          drillable(flagged(el("td", {class: s.abandon_rate || "", text: text(t.today.abandon_rate, 1)}), s.abandon_rate), "abandoned", queue),
           el("td", {text: text(t.today.offered)}),
           el("td", {text: text(t.today.answered)}),
-          flagged(el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
-            t.callbacks_overdue ? "critical" : null),
-        ]);
+          drillable(flagged(el("td", {class: t.callbacks_overdue ? "critical" : "", text: t.callbacks_due + " / " + t.callbacks_overdue}),
+            t.callbacks_overdue ? "critical" : null), "callbacks", queue),
+        ]), "interval", queue + "&length=30&interval=" + encodeURIComponent(currentHalfHour(socket)));
       }));
       renderTotal(data.total);
       var abody = document.querySelector("#agents tbody");
@@ -672,6 +867,7 @@
     });
     socket.connect();
     connectionBanner(socket);
+    listenForDrills(socket);
     setInterval(function () { tick(socket); }, 1000);
     window.kccSocket = socket;
   }

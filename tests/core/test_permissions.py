@@ -28,7 +28,7 @@ from dashboard.core.permissions import (
     user_roles,
     visible_team_ids,
 )
-from dashboard.ingest.api import EventsView
+from dashboard.ingest.api import EventsView, FirehoseView, TwilioCallbackView
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,11 @@ EXPORT = uuid.UUID(int=1)
 # 403 (most of them 400 or 404 here: no parameters, no data).
 ENDPOINTS = [
     ("get", "/api/v1/live/", HasRole),
+    ("get", "/api/v1/live/ewt/", HasRole),
+    ("get", "/api/v1/live/waiting/", HasRole),
+    ("get", "/api/v1/live/abandoned/", HasRole),
+    ("get", "/api/v1/live/callbacks/", HasRole),
+    ("get", "/api/v1/drilldown/interval/", HasRole),
     ("post", "/api/v1/alerts/999/ack/", HasRole),
     ("get", "/api/v1/reports/daily/", SeesAll),
     ("get", "/api/v1/reports/weekly/", SeesAll),
@@ -185,6 +190,7 @@ ENDPOINTS = [
     ("post", "/api/v1/wfm/forecast/import/", CanUseWFM),
     ("post", "/api/v1/wfm/forecast/build/", CanUseWFM),
     ("get", "/api/v1/wfm/forecast/export/", CanUseWFM),
+    ("get", "/api/v1/wfm/intraday/", CanUseWFM),
     ("get", "/api/v1/audit/", IsAdmin),
 ]
 
@@ -217,6 +223,15 @@ def test_the_message_is_translated():
     assert response.json()["error"] == "Uw account heeft geen rol (supervisor, manager, wfm of beheer)."
 
 
+# The endpoints an ACD calls: each proves it is a source (its token, or a signature made with the source's
+# ACD auth token), never a person's role. A new one belongs here and in tests/ingest beside its adapter.
+SOURCE_DOORS = {
+    "api/v1/events/": EventsView,
+    "api/v1/adapters/twilio/<str:source>/": TwilioCallbackView,
+    "api/v1/adapters/firehose/": FirehoseView,
+}
+
+
 def _api_views(resolver: URLResolver, prefix: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
@@ -228,10 +243,11 @@ def _api_views(resolver: URLResolver, prefix: str = ""):
 
 
 def test_the_endpoint_table_holds_every_api_view_and_each_checks_a_role():
-    """A new API view must say who may use it: a role permission, or (events) the source token."""
+    """A new API view must say who may use it: a role permission, or (the doors for ACDs) the source itself."""
     views = dict(_api_views(get_resolver()))
     api = {path: cls for path, cls in views.items() if path.startswith("api/v1/")}
-    assert api.pop("api/v1/events/") is EventsView  # a source's token, not a person's role
+    for path, cls in SOURCE_DOORS.items():
+        assert api.pop(path) is cls, path  # a source's token or its ACD's signature, not a person's role
     for path, cls in api.items():
         roles = [p for p in cls.permission_classes if issubclass(p, RolePermission)]
         assert len(roles) == 1, path

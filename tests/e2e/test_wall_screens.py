@@ -140,6 +140,12 @@ def test_kiosk_fills_the_screen_without_scrolling_at_three_sizes(stack, browser)
         # Three waiting on every queue: critical, said by a shape and a word as well as by colour.
         flag = page.locator("#tiles .kpi.critical[data-kpi=waiting] .kpi-flag").first
         assert flag.inner_text().strip() == "■ critical"
+        # Each queue with waits on the line shows the expected wait of a contact joining now: four agents
+        # idle for three waiting, so one is free.
+        ewt = page.locator("#tiles .kpi[data-kpi=waiting][data-ewt]")
+        assert ewt.count() == 8
+        assert ewt.first.locator(".kpi-label").inner_text().strip().endswith("Waiting · expected wait 0:00")
+        assert ewt.first.get_attribute("title") == "expected wait: 0:00 (agent free)"
         # the total's asynchronous block shows its figures inside the total tile, not pushed out of sight
         inside = page.evaluate(
             """() => { const t = document.querySelector('#total .tile').getBoundingClientRect();

@@ -67,3 +67,33 @@ def test_a_fixed_start_without_a_backfill_runs_from_that_start():
         "simulate", "--start=2025-03-04T10:00:00", "--duration=0.6", "--seed=3", stdout=out, stderr=io.StringIO()
     )
     assert "Stopped at simulated time 2025-03-04T10:00:0" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backfill_of_a_week_gives_the_demo_a_forecast_for_the_coming_week():
+    """The intraday page and required-against-staffed compare the day with its forecast: `make run`'s
+    backfill of eight days builds one for today and the next six days from the same weekdays, and a
+    forecast that exists already (imported, say) is left alone."""
+    from dashboard.core.periods import day_bounds
+    from dashboard.wfm.models import ForecastInterval
+    from tests.factories import AgentFactory, QueueFactory, TeamFactory
+
+    team = TeamFactory(name="Klein")  # a small centre of its own: a week of the demo's takes minutes
+    queue = QueueFactory(name="Algemeen", team=team)
+    for login in ("ann", "bob"):
+        AgentFactory(login_id=login, team=team, skills=[queue])
+    out = io.StringIO()
+    call_command("simulate", "--backfill-days=7", "--no-live", stdout=out, stderr=io.StringIO())
+    today = timezone.localdate()
+    lo, hi = day_bounds(today)[0], day_bounds(today + timedelta(days=6))[1]
+    rows = ForecastInterval.objects.filter(start__gte=lo, start__lt=hi)
+    assert "Forecast built for" in out.getvalue()
+    assert rows.filter(offered__gt=0).exists() and set(rows.values_list("source", flat=True)) == {"built"}
+    queues_today = rows.filter(start__lt=day_bounds(today)[1]).values("queue").distinct().count()
+    assert queues_today >= 1
+    before = list(rows.order_by("pk").values_list("pk", "offered"))
+    ForecastInterval.objects.filter(start__gte=day_bounds(today)[0], start__lt=day_bounds(today)[1]).update(
+        source="imported"
+    )
+    simulate.Command()._forecast(timezone.localtime(), weeks=1)  # a second start: today has one
+    assert list(rows.order_by("pk").values_list("pk", "offered")) == before

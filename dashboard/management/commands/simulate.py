@@ -23,11 +23,15 @@ from django.utils import timezone
 
 from dashboard.core.audit import audited_command
 from dashboard.core.models import NewNames, Queue, Source
+from dashboard.core.periods import day_bounds
 from dashboard.ingest.schema import MAX_BATCH
 from dashboard.ingest.services import events_ingest
+from dashboard.intervals.services import intervals_update
 from dashboard.simulator.demo import demo_config_load
 from dashboard.simulator.engine import Simulator
 from dashboard.simulator.spec import centre_spec_from_db
+from dashboard.wfm.models import ForecastInterval
+from dashboard.wfm.services.forecast import MAX_WEEKS, forecast_build
 
 TICK_S = 0.5  # real-time mode: how often the simulated clock is advanced and its events sent
 PROGRESS_EVERY_S = 3.0  # while backfilling (it ends)
@@ -55,6 +59,12 @@ class Command(BaseCommand):
             help="First generate from local midnight N days ago (0: today) up to now, as fast as possible.",
         )
         parser.add_argument("--no-live", action="store_true", help="Stop after the backfill.")
+        parser.add_argument(
+            "--no-forecast",
+            action="store_true",
+            help="After a backfill of a week or more, do not build a forecast for the coming week from it "
+            "(it is built only where no forecast of today exists).",
+        )
         parser.add_argument(
             "--duration", type=float, default=None, metavar="SECONDS", help="Stop after this many real seconds live."
         )
@@ -117,6 +127,8 @@ class Command(BaseCommand):
         simulated = start
         if backfill and start < now:
             simulated = self._backfill(start, now)
+            if not self._stopping and not options["no_forecast"] and options["backfill_days"] >= 7:
+                self._forecast(now, weeks=options["backfill_days"] // 7)
         if self._stopping or options["no_live"]:
             self._finish(simulated)
             return
@@ -126,6 +138,20 @@ class Command(BaseCommand):
         self._live(simulated, speed, options["duration"], wall_clock=wall_clock)
 
     # -- phases -----------------------------------------------------------------------------------
+
+    def _forecast(self, now: datetime, *, weeks: int) -> None:
+        """The demo's planners need a forecast for today to compare the day with (intraday, required
+        against staffed): aggregate the backfilled history and build the coming week from it, where no
+        forecast of today exists (an imported or built one is left alone)."""
+        today = now.date()
+        if ForecastInterval.objects.filter(start__gte=day_bounds(today)[0], start__lt=day_bounds(today)[1]).exists():
+            return
+        intervals_update(now=timezone.now())
+        built = forecast_build(first_day=today, last_day=today + timedelta(days=6), weeks=min(weeks, MAX_WEEKS))
+        self.stdout.write(
+            f"Forecast built for {today} to {today + timedelta(days=6)} from {built.weeks} week(s) of the backfill "
+            f"({built.rows} quarter-hours; {len(built.short_history)} queue-days from fewer weeks)."
+        )
 
     def _backfill(self, start: datetime, until: datetime) -> datetime:
         """Generate from ``start`` to ``until`` as fast as the ingest takes it; returns where it stopped."""
