@@ -204,27 +204,40 @@ def _erlang_a_series(x: float, a: float) -> _Series:
     """Σ w_m, Σ w_m·a/(a+m+1) and Σ w_m·a/(a+m+1)·H_m, all relative to the largest term.
 
     w_m grows while x > a + m, so the largest term is at m* = max(0, ⌊x − a⌋); its logarithm comes from
-    lgamma, and the sum runs from m = 0 until the terms after the peak are negligible.
+    lgamma. The sums run outward from the peak by the ratio w_m / w_(m−1) = x/(a+m), multiplied rather
+    than taken through logs (a third of the cost), upward and then downward until the terms are
+    negligible; terms fall monotonically on both sides, so the first negligible one ends each side.
     """
     peak = max(0, math.floor(x - a))
     log_peak = peak * math.log(x) - (math.lgamma(a + peak + 1.0) - math.lgamma(a + 1.0))
+    harmonic_peak = 0.0  # H_peak = Σ_{j=1..peak+1} 1/(a+j)
+    for j in range(1, peak + 2):
+        harmonic_peak += 1.0 / (a + j)
     total = answered = waited = 0.0
-    log_w = 0.0  # log w_0
-    harmonic = 1.0 / (a + 1.0)  # H_0
-    m = 0
-    while True:
-        rel = math.exp(log_w - log_peak) if log_w - log_peak > -745.0 else 0.0
+    rel, m, harmonic = 1.0, peak, harmonic_peak
+    while True:  # upward from the peak
         share = a / (a + m + 1.0)
         total += rel
         answered += rel * share
         waited += rel * share * harmonic
-        if m >= peak and rel < _EPS * total:
-            break
         m += 1
-        log_w += math.log(x / (a + m))
+        rel *= x / (a + m)
         harmonic += 1.0 / (a + m + 1.0)
+        if rel < _EPS * total:
+            break
         if m > 10_000_000:  # pragma: no cover - x would have to be absurd
             raise ArithmeticError("Erlang A series did not converge")
+    rel, m, harmonic = 1.0, peak, harmonic_peak
+    while m > 0:  # downward from the peak
+        rel *= (a + m) / x
+        harmonic -= 1.0 / (a + m + 1.0)
+        m -= 1
+        if rel < _EPS * total:
+            break
+        share = a / (a + m + 1.0)
+        total += rel
+        answered += rel * share
+        waited += rel * share * harmonic
     return _Series(log_peak + math.log(total), answered / total, waited / total)
 
 
