@@ -47,6 +47,14 @@ class Scheduler(DatabaseScheduler):
         with self.lease.client.lock(f"{settings.LIVE_KEY_PREFIX}:beat:setup", timeout=60, blocking_timeout=120):
             super().setup_schedule()
 
+    def reserve(self, entry):
+        new_entry = super().reserve(entry)
+        # The run goes to the database before the task is sent (django-celery-beat writes it after): a
+        # copy that takes over from one killed between the two skips that period rather than sending
+        # the task a second time within it.
+        self.sync()
+        return new_entry
+
     def _hold(self) -> bool:
         try:
             token = self.lease.hold()
@@ -66,15 +74,13 @@ class Scheduler(DatabaseScheduler):
     def tick(self, *args, **kwargs):
         renew_s = self.lease_s / 3
         was_leading = self.leading
-        if self._hold():
-            interval = min(super().tick(*args, **kwargs), renew_s)
-        else:
-            interval = renew_s
+        leading = self._hold()
+        # The heartbeat first: a copy that just took the lead says so before it sends anything.
         due = time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY_S
         if due or not self._last_heartbeat or was_leading != self.leading:
             observe.heartbeat("beat", leading=self.leading)
             self._last_heartbeat = time.monotonic()
-        return interval
+        return min(super().tick(*args, **kwargs), renew_s) if leading else renew_s
 
     def close(self):
         super().close()
