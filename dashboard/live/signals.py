@@ -1,7 +1,8 @@
 """Configuration edited in the admin reaches the live screens at once, and so do changes of who may
 see what.
 
-Any change to queues, agents, skills, teams or KPI thresholds wakes the publisher. A change of a queue's
+Any change to queues, agents, skills, teams, KPI thresholds, opening hours or closed days wakes the
+publisher. A change of a queue's
 service-level or short-abandon threshold changes how its contacts count, so the live state is rebuilt
 from the database (the figures of today then follow the new threshold everywhere).
 
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from dashboard.core.models import KPI, Agent, Queue, Team
+from dashboard.core.models import KPI, Agent, ClosedDay, OpeningHours, Queue, Team
 from dashboard.live import broadcast
 from dashboard.live.broadcast import notify_changed
 from dashboard.live.models import Display
@@ -58,6 +59,10 @@ def _notify_after_commit() -> None:
 @receiver(post_delete, sender=Agent)
 @receiver(post_delete, sender=KPI)
 @receiver(post_delete, sender=Queue)
+@receiver(post_save, sender=OpeningHours)
+@receiver(post_delete, sender=OpeningHours)
+@receiver(post_save, sender=ClosedDay)
+@receiver(post_delete, sender=ClosedDay)
 @receiver(m2m_changed, sender=Agent.skills.through)
 def config_changed(sender, **kwargs):
     _notify_after_commit()
