@@ -19,12 +19,21 @@ XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 REPLACEMENT = "\ufffd"
 
 
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)  # each prefix is one character
+
+
 def csv_cell(value):
     """``value`` as a CSV cell that a spreadsheet cannot run: text that begins like a formula gets a
     leading ``'``; anything else (numbers, None, other text) is returned as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value[:1] in _FORMULA_FIRST:
         return "'" + value
     return value
+
+
+def csv_cells(values) -> list:
+    """``csv_cell`` of each of ``values``, as a list (a row of an export of 100,000s: no call per cell)."""
+    first = _FORMULA_FIRST
+    return ["'" + v if v.__class__ is str and v[:1] in first else v for v in values]
 
 
 def xlsx_text(value: str) -> str:

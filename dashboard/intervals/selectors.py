@@ -45,7 +45,7 @@ def kpis_of(row: dict, formula: str) -> dict[str, float | None]:
 
 
 def _counts(row: dict) -> Counts:
-    return Counts(**{k: int(row[k]) for k in COUNT_FIELDS})
+    return Counts(*[int(row[k]) for k in metrics.COUNT_FIELDS])  # the dataclass's fields, in order
 
 
 def total_of(parts: list[dict], queues: dict[int, Queue], formula: str) -> dict:
@@ -106,20 +106,31 @@ def interval_rows(
         "queue_id", "start", *fields
     )
     groups: dict[tuple, list[dict]] = defaultdict(list)
+    starts: dict[datetime, datetime] = {}  # every queue's row of a quarter-hour rolls up alike: once each
     for queue_id, at, *values in stored.order_by("start"):
-        key_start = rollup_start(at, length)
+        key_start = starts.get(at)
+        if key_start is None:
+            key_start = starts[at] = rollup_start(at, length)
         part = dict(zip(fields, values, strict=True), queue_id=queue_id)
         groups[(key_start, queue_id if by_queue else None)].append(part)
     tz = centre_tz()
     formula_sync = metrics.pooled_sl_formula(q.sl_formula for q in queues if q.is_synchronous)
+    local: dict[datetime, str] = {}
+    step = timedelta(minutes=length)
     out = []
     for (at, queue_id), parts in groups.items():
-        row = sum_rows(parts)
+        if len(parts) == 1 and queue_id is not None:  # nothing to add up (every row of a 15-minute export)
+            row = parts[0]
+        else:
+            row = sum_rows(parts)
         q = by_id.get(queue_id)
+        local_start = local.get(at)
+        if local_start is None:
+            local_start = local[at] = at.astimezone(tz).isoformat()
         row.update(
             start=at,
-            end=at + timedelta(minutes=length),
-            local_start=at.astimezone(tz).isoformat(),
+            end=at + step,
+            local_start=local_start,
             queue_id=queue_id,
             queue=q.name if q else None,
             channel=q.channel if q else None,

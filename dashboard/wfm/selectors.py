@@ -159,11 +159,12 @@ def interval_export_batches(query: ExportQuery, *, now: datetime | None = None) 
         }
         batch = []
         for at in _export_starts(start, end, query.length):
+            at_utc = _utc_iso(at)
             for q in queues:
                 # The selector's row already holds every count and KPI under the export's names.
                 row = stored.get((at, q.id)) or _zero_row(at, query.length, q)
                 row["interval_start"] = row["local_start"]
-                row["interval_start_utc"] = _utc_iso(row["start"])
+                row["interval_start_utc"] = at_utc
                 row["length_min"] = query.length
                 row["team"] = row["team"] or ""
                 batch.append(row)

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from dashboard.core.periods import day_bounds
-from dashboard.core.spreadsheet import csv_cell, xlsx_text
+from dashboard.core.spreadsheet import csv_cell, csv_cells, xlsx_text
 from dashboard.intervals.services import intervals_aggregate
 from dashboard.wfm.models import ForecastInterval, IntervalExport
 from dashboard.wfm.selectors import ExportQuery
@@ -172,6 +172,7 @@ def test_background_export_file_is_escaped_too(evil_queues, fmt):
 )
 def test_csv_cell_rule(value, cell):
     assert csv_cell(value) == cell
+    assert csv_cells([value, value]) == [cell, cell]  # the row-at-a-time form the exports use
 
 
 @pytest.mark.parametrize(

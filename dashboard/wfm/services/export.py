@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import operator
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +28,7 @@ from django.utils import timezone
 from dashboard.core.audit import audit_record
 from dashboard.core.errors import FieldError
 from dashboard.core.replica import iter_on_replica
-from dashboard.core.spreadsheet import csv_cell, xlsx_text
+from dashboard.core.spreadsheet import csv_cells, xlsx_text
 from dashboard.wfm.models import ForecastInterval, IntervalExport
 from dashboard.wfm.selectors import (
     EXPORT_COLUMNS,
@@ -83,11 +84,12 @@ def csv_chunks(columns: tuple[str, ...], batches: Iterable[list[dict]], *, dutch
     writer.writerow(columns)
     yield (("\ufeff" if dutch else "") + buffer.getvalue()).encode()
     floats = [i for i, c in enumerate(columns) if c in FLOAT_COLUMNS or c in FORECAST_FLOAT_COLUMNS]
+    cells = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
         for row in batch:
-            values = [csv_cell(row[c]) for c in columns]
+            values = csv_cells(cells(row))
             for i in floats:
                 if values[i] is not None:
                     values[i] = _decimal_comma(values[i]) if dutch else round(values[i], FLOAT_DIGITS)
