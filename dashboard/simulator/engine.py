@@ -552,7 +552,7 @@ class Simulator:
         self.campaigns = tuple(campaigns)
         self.rng = random.Random(seed)
         self._deviation_rng = random.Random(f"{seed}-deviations")
-        self._planned: list[tuple[date, frozenset[str], list[tuple[str, int, int, str]]]] = []
+        self._planned: list[tuple[date, frozenset[str], list[tuple[str, int, int, str]], bool]] = []
         self.now = _to_ms(start)
         start_utc = start.astimezone(UTC)
         # ids name the seed and start, so runs from other starts never collide in the event log
@@ -631,11 +631,13 @@ class Simulator:
         """The schedule planned since the last call, per local day as planned: ``(day, agents, entries)``
         — the login ids whose schedule of that day it is (every agent when the whole day was planned; the
         night shift alone for the evening before the start), and ``(login, start, end, activity)`` entries,
-        shifts and the pauses on top of them, from the simulation's start on. The agents keep roughly to
-        it: see ``LOGIN_DEVIATION`` and ``LONG_BREAK_SHARE``."""
+        shifts and the pauses on top of them. The agents keep roughly to
+        it: see ``LOGIN_DEVIATION`` and ``LONG_BREAK_SHARE``. A day's plan starts at the simulation's start
+        (a shift under way then is planned from that moment, when its agent logs in); the night shift of
+        the evening before is planned whole, on its own day."""
         out = []
-        floor = self.start
-        for day, agents, entries in self._planned:
+        for day, agents, entries, clip in self._planned:
+            floor = self.start if clip else datetime.fromtimestamp(0, UTC)
             rows = []
             for login, lo, hi, activity in entries:
                 start = max(datetime.fromtimestamp(lo / SECOND, UTC), floor)
@@ -1142,6 +1144,7 @@ class Simulator:
                 day,
                 frozenset(a.login for a in self._agents if not overnight_only or (a.rota and a.rota[2] > 86400)),
                 planned,
+                not overnight_only,
             )
         )
         for agent in self._agents:

@@ -112,6 +112,15 @@ def test_simulate_writes_the_schedule_once_and_adherence_follows(monkeypatch):
     assert {"shift", "break", "lunch"} <= set(entries.values_list("activity__code", flat=True))
     call_command("simulate", "--start", start.isoformat(), "--backfill-days", "0", "--no-live", stdout=StringIO())
     assert entries.count() == written  # the same day again: replaced, not doubled
+    # every shift keeps its breaks, the night shift of the evening before too (its breaks after midnight
+    # start on this day, whose plan replaced this day's entries after that night was written)
+    shifts = ScheduleEntry.objects.filter(activity__code="shift").select_related("agent")
+    assert shifts.filter(start__lt=start).exists()
+    for shift in shifts:
+        breaks = ScheduleEntry.objects.filter(
+            agent=shift.agent, activity__code="break", start__gte=shift.start, end__lte=shift.end
+        )
+        assert breaks.exists(), shift
 
     body = adherence_day(day=day, now=stop + timedelta(days=30))  # the day so far, as run: until 14:00
     body_so_far = [r for r in body["agents"] if r["scheduled_min"] > 0]

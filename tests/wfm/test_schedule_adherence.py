@@ -100,6 +100,31 @@ def test_import_api_then_reimport_replaces_the_period(centre):
     assert ScheduleEntry.objects.filter(agent__login_id="bob").count() == 1
 
 
+def test_reimporting_the_next_day_keeps_the_break_of_last_nights_shift(centre):
+    day = yesterday() - timedelta(days=1)
+    night = (
+        "agent,start,end,activity\n"
+        f"ann,{day}T23:00,{day + timedelta(days=1)}T07:00,shift\n"
+        f"ann,{day + timedelta(days=1)}T02:00,{day + timedelta(days=1)}T02:15,break\n"
+    ).encode()
+    client = client_for("wfm")
+    assert post_csv(client, night).status_code == 200
+    next_day = schedule_csv(
+        day + timedelta(days=1), [("ann", "00:00", "01:00", "meeting"), ("ann", "23:00", "23:30", "off")]
+    )
+    assert post_csv(client, next_day).status_code == 200
+    ann = [
+        (e.activity.code, e.start.astimezone(centre_tz()).strftime("%H:%M"))
+        for e in ScheduleEntry.objects.order_by("start")
+    ]
+    # the meeting (00:00-01:00) also lies within the night shift: it is the new day's own line, so written
+    assert ann == [("shift", "23:00"), ("meeting", "00:00"), ("break", "02:00"), ("off", "23:00")]
+    again = schedule_csv(day + timedelta(days=1), [("ann", "23:00", "23:30", "off")])
+    r = post_csv(client, again)
+    # the period now starts at 23:00: the meeting and break of the night before are outside it
+    assert r.json()["replaced"] == 1 and ScheduleEntry.objects.count() == 4
+
+
 def test_import_reports_bad_lines_by_line_and_field_and_keeps_the_good(centre):
     day = yesterday()
     text = (

@@ -226,13 +226,17 @@ class Command(BaseCommand):
 
     def _schedule(self) -> None:
         """Write the schedule the simulator planned since the last call: per local day, it replaces the
-        entries starting that day of the agents it covers (so a rerun from the same start writes the
-        same schedule again)."""
+        entries of the agents it covers starting that day (or, for a night shift, the next morning), so a
+        rerun from the same start writes the same schedule again."""
         planned = self.simulator.take_schedule()
         if not self.write_schedule:
             return
         for day, agents, rows in planned:
             start, end = day_bounds(day)
+            # A day's plan reaches into the next morning (a night shift's breaks): its period covers them.
+            if rows:
+                start = min(start, min(r[1] for r in rows))
+                end = max(end, max(r[1] for r in rows) + timedelta(microseconds=1))
             self.scheduled += schedule_replace(
                 agents=agents,
                 start=start,

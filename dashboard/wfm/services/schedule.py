@@ -146,7 +146,8 @@ def schedule_import(*, data: bytes | str, user=None) -> ScheduleImportResult:
     * A bad line is reported with its line number and field, and skipped; the good ones are imported.
     * Re-importing replaces: the period is the file's span (earliest start to latest end of its good
       lines); for each agent the file names, every entry starting within the period is removed before the
-      file's entries are written. Other agents, and entries outside the period, stay.
+      file's entries are written. Other agents, entries starting outside the period, and entries lying
+      within a shift that started before it (a night shift's break after midnight), stay.
     """
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
     result = ScheduleImportResult()
@@ -237,9 +238,31 @@ def _parse_line(cell: dict, activities: dict, agents: dict[str, int], tz: ZoneIn
 
 
 def _replace(*, agent_ids: Iterable[int], start: datetime, end: datetime, rows) -> int:
-    """Remove the agents' entries starting within ``[start, end)`` and write ``rows`` (agent id, start,
-    end, activity); returns how many were removed."""
-    removed, _ = ScheduleEntry.objects.filter(agent_id__in=list(agent_ids), start__gte=start, start__lt=end).delete()
+    """Remove the agents' entries starting within ``[start, end)`` — except those lying within a working
+    entry (a shift) of the same agent that started before ``start`` (the break at 02:00 of a night shift that began at 23:00
+    the day before belongs to that shift's day) — and write ``rows`` (agent id, start, end, activity);
+    returns how many were removed."""
+    ids = list(agent_ids)
+    doomed = list(
+        ScheduleEntry.objects.filter(agent_id__in=ids, start__gte=start, start__lt=end).values_list(
+            "id", "agent_id", "start", "end"
+        )
+    )
+    earlier: dict[int, list[tuple[datetime, datetime]]] = {}
+    for agent_id, s, e in ScheduleEntry.objects.filter(
+        agent_id__in=ids,
+        start__lt=start,
+        start__gte=start - MAX_ENTRY,
+        end__gt=start,
+        activity__counts_as=ScheduleActivity.CountsAs.WORKING,
+    ).values_list("agent_id", "start", "end"):
+        earlier.setdefault(agent_id, []).append((s, e))
+    kept = {
+        pk
+        for pk, agent_id, s, e in doomed
+        if any(e <= outer_end for _outer_start, outer_end in earlier.get(agent_id, ()))
+    }
+    removed, _ = ScheduleEntry.objects.filter(id__in=[d[0] for d in doomed if d[0] not in kept]).delete()
     ScheduleEntry.objects.bulk_create(
         [ScheduleEntry(agent_id=a, start=s, end=e, activity=act) for a, s, e, act in rows], batch_size=2000
     )
