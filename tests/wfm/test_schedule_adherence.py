@@ -135,18 +135,20 @@ def test_import_reports_bad_lines_by_line_and_field_and_keeps_the_good(centre):
         f"bob,{day}T09:00,{day}T17:00,nap\n"  # line 5: unknown activity
         f"bob,gisteren,{day}T17:00,shift\n"  # line 6: start not a date
         "bob,only-two\n"  # line 7: too few columns
+        f"bob\x00,{day}T09:00,{day}T17:00,shift\n"  # line 8: a NUL character
         f"bob,{day}T09:00,{day}T17:00,shift\n"  # good, local time
     ).encode()
     r = post_csv(client_for("manager"), text)
     assert r.status_code == 207
     body = r.json()
-    assert body["imported"] == 2 and body["rejected"] == 5
+    assert body["imported"] == 2 and body["rejected"] == 6
     assert [(e["line"], e["field"]) for e in body["errors"]] == [
         (3, "agent"),
         (4, "end"),
         (5, "activity"),
         (6, "start"),
         (7, "line"),
+        (8, "agent"),
     ]
     assert "nobody" in body["errors"][0]["error"] and "shift" in body["errors"][2]["error"]
 

@@ -215,7 +215,12 @@ def schedule_import(*, data: bytes | str, user=None) -> ScheduleImportResult:
 
 
 def _parse_line(cell: dict, activities: dict, agents: dict[str, int], tz: ZoneInfo):
+    for name in IMPORT_COLUMNS:
+        if "\x00" in cell[name]:
+            raise FieldError(name, "contains a NUL character")
     login = cell["agent"]
+    if len(login) > 100:
+        raise FieldError("agent", f"longer than 100 characters: {login[:40]!r}…")
     if not login:
         raise FieldError("agent", "is empty; give the agent's login id")
     if login not in agents:
