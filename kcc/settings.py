@@ -162,6 +162,8 @@ LIVE_KEY_PREFIX = env("KCC_LIVE_KEY_PREFIX", default="kcc")
 # for a fresh snapshot: nothing is lost silently.
 # A KPI must stay over its threshold this long before the live publisher raises an alert.
 KCC_ALERT_HOLD_S = env.float("KCC_ALERT_HOLD_S", default=30.0)
+# The supervisor view marks an agent out of adherence to the schedule for more than this many minutes.
+KCC_ADHERENCE_MARK_MIN = env.int("KCC_ADHERENCE_MARK_MIN", default=5)
 
 CHANNEL_LAYERS = {
     "default": {

@@ -567,3 +567,24 @@ def live_intraday(*, queue_ids: list[int], team_ids: list[int], now: datetime | 
     }
     logged_in = sum(1 for state in inputs.agents.values() if state and state[0] != AgentState.LOGGED_OUT)
     return {"generated_at": periods.now, "quarters": quarters, "logged_in": logged_in, "from_live_state": loaded}
+
+
+def live_agent_states(*, agent_ids: list[int]) -> dict[int, tuple[str, str, datetime]]:
+    """The current state of each of ``agent_ids`` as ``(state, reason, since)`` — from the live state, or
+    from the database's open spans when the live state is not loaded; an agent without any is absent."""
+    if not agent_ids:
+        return {}
+    r = keys.client()
+    if not r.exists(keys.loaded_key()):
+        return {
+            span.agent_id: (span.state, span.reason, span.start)
+            for span in AgentStateSpan.objects.filter(end=None, agent_id__in=agent_ids)
+        }
+    pipe = r.pipeline(transaction=False)
+    for agent_id in agent_ids:
+        pipe.hgetall(keys.agent_key(agent_id))
+    out = {}
+    for agent_id, state in zip(agent_ids, pipe.execute(), strict=True):
+        if state.get("state"):
+            out[agent_id] = (state["state"], state.get("reason", ""), _ts(state["since"]))
+    return out

@@ -1,6 +1,7 @@
 """The live pages: the wallboard (also for wall screens with a display token) and the supervisor view.
 The figures arrive over the websocket; these views only decide who may see which scope."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -157,6 +158,36 @@ def _labels() -> dict:
     }
 
 
+def _adherence_labels() -> dict:
+    """The words of the supervisor view's adherence panel (static/js/adherence.js)."""
+    return {
+        "activities": {
+            "shift": _("Shift"),
+            "break": _("Break"),
+            "lunch": _("Lunch"),
+            "meeting": _("Meeting"),
+            "training": _("Training"),
+            "off": _("Off"),
+        },
+        "states": {
+            "available": _("Available"),
+            "on_contact": _("On contact"),
+            "acw": _("After-call work"),
+            "paused": _("Paused"),
+            "logged_out": _("Logged out"),
+        },
+        "yes": _("yes"),
+        "no": _("no"),
+        "none": _("—"),
+        "minutes": _("%(n)s min"),
+        "mark": _("out > %(n)s min"),
+        "mark_help": _("Out of adherence for more than %(n)s minutes"),
+        "summary": _("Adherence so far today: %(pct)s; %(out)s minutes out of adherence; %(marked)s agent(s) marked."),
+        "failed": _("Adherence could not be loaded."),
+        "mark_after_min": settings.KCC_ADHERENCE_MARK_MIN,
+    }
+
+
 def _scope_choices(team_ids) -> list[tuple[str, str]]:
     choices = [("all", _("Whole centre"))] if team_ids is None else []
     teams = Team.objects.all() if team_ids is None else Team.objects.filter(id__in=team_ids)
@@ -245,6 +276,7 @@ def supervisor(request):
             "teams": teams,
             "scope": f"team:{team.id}",
             "labels": _labels(),
+            "adherence_labels": _adherence_labels(),
             "is_supervisor": SUPERVISOR in roles,
         },
     )

@@ -36,6 +36,7 @@ from dashboard.intervals.public import (
     TeamInterval,
 )
 from dashboard.reports.models import ReportKind
+from dashboard.wfm.public import TEAM_ADHERENCE_SECONDS, team_adherence
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +256,20 @@ def days_compute(days: list[date], *, until: datetime | None = None) -> dict[str
             td[f] += v
         for reason, v in paused_by_reason.items():
             _add(td["paused_by_reason"], reason, v)
+    # Schedule adherence and conformance per team (the seconds behind them, which add up over days).
+    for iso, (lo, hi) in bounds.items():
+        for team_id, secs in team_adherence(start=lo, end=min(hi, end)).items():
+            td = out[iso]["teams"].setdefault(str(team_id), _empty_team())
+            td["adherence"] = secs
     _contact_facts(days, queues, until)
     return out
+
+
+def _merge_adherence(into: dict, part: dict) -> None:
+    if "adherence" in part:
+        acc = into.setdefault("adherence", dict.fromkeys(TEAM_ADHERENCE_SECONDS, 0.0))
+        for key in TEAM_ADHERENCE_SECONDS:
+            acc[key] += part["adherence"].get(key, 0.0)
 
 
 def _merge_queue(into: dict, part: dict) -> None:
@@ -330,6 +343,7 @@ def report_compute(
                 td[f] += part[f]
             for reason, v in part["paused_by_reason"].items():
                 _add(td["paused_by_reason"], reason, v)
+            _merge_adherence(td, part)
     data["queues"] = queues
     data["teams"] = teams
     return data

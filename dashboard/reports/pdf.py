@@ -249,6 +249,14 @@ def report_pdf(view: dict) -> bytes:
               _n(a["paused_s"]), _n(a["occupancy"])] for a in view["agent_time"]],
             [46, 22, 22, 22, 22, 22, 24],
         )  # fmt: skip
+    if view.get("adherence"):
+        doc.section(_("Schedule adherence"))
+        doc.table(
+            [_("Team"), _("Scheduled (hours)"), _("Adherence (%)"), _("Conformance (%)")],
+            [[a["team"], _n(a["scheduled_h"]), _n(a["adherence_pct"]), _n(a["conformance_pct"])]
+             for a in view["adherence"]],
+            [60, 40, 40, 40],
+        )  # fmt: skip
     for note in view.get("acknowledgements", []):
         doc.ln(2)
         doc.set_font("Helvetica", "I", 7)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.core import metrics
+from dashboard.core import adherence, metrics
 from dashboard.core.errors import FieldError
 from dashboard.core.metrics import Counts, KindCounts
 from dashboard.core.models import KPI, SYNCHRONOUS_CHANNELS, Channel, Queue, Team
@@ -384,6 +384,7 @@ def report_view(*, data: dict, queue: str | None = None, team: str | None = None
                     metrics.occupancy(on_contact_s=td["on_contact_s"], acw_s=td["acw_s"], available_s=td["available_s"])
                 ),
                 "paused_by_reason": {k: round(v / 3600, 1) for k, v in _top(td["paused_by_reason"], 20)},
+                **_adherence_of(td.get("adherence")),
             }
         )
     return {
@@ -431,7 +432,28 @@ def report_view(*, data: dict, queue: str | None = None, team: str | None = None
             "by_queue": [(r["queue"], r["offered_outside_hours"]) for r in rows if r["offered_outside_hours"]],
         },
         "agent_time": agent_time,
+        "adherence": [
+            {k: a[k] for k in ("team", "scheduled_h", "adherence_pct", "conformance_pct")}
+            for a in agent_time
+            if a["scheduled_h"]
+        ],
         "acknowledgements": _acknowledgements(summary["infos"]),
+    }
+
+
+def _adherence_of(secs: dict | None) -> dict:
+    """A team's schedule adherence and conformance (percent) from the seconds a report holds; empty when
+    nothing was scheduled (or the report was built before schedules were kept)."""
+    if not secs:
+        return {"adherence_pct": None, "conformance_pct": None, "scheduled_h": None}
+    return {
+        "adherence_pct": _round(
+            adherence.adherence_pct(in_adherence_s=secs["in_adherence_s"], scheduled_s=secs["scheduled_s"])
+        ),
+        "conformance_pct": _round(
+            adherence.conformance_pct(worked_s=secs["worked_s"], scheduled_working_s=secs["scheduled_working_s"])
+        ),
+        "scheduled_h": round(secs["scheduled_s"] / 3600, 1),
     }
 
 

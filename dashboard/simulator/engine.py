@@ -38,6 +38,11 @@ Model (every figure is a module constant below, so a reader can check it against
 * Agents work shifts (day shifts start 07:45–10:00, some late shifts end at closing, 8 hours, fewer on
   Saturday, none on Sunday), take two breaks ("pauze") and lunch ("lunch"), sometimes "overleg",
   "coaching" or a "storing", and do after-call work; every change of state is an ``agent.state`` event.
+* The schedule: every shift is planned as a schedule would hold it (``take_schedule``: the shift, and on
+  top of it the breaks, lunch, meetings and coaching on a 5-minute grid; a "storing" is not planned).
+  Agents keep roughly to it: most log in within a minute of the shift's start, some a few minutes early,
+  some late (a few up to 25 minutes), breaks are taken when the current contact is over and last a few
+  minutes more or less than planned, and now and then one runs 5–15 minutes long.
 * A queue open around the clock (a 24/7 line for outages and card blocking) is staffed by a rota: the
   agents whose queues are all open around the clock each keep one shift of it, every day of the week, in
   login order: early (07:00–15:00), late (15:00–23:00) and night (23:00–07:00), about a quarter of them
@@ -322,6 +327,18 @@ ROTA_PAUSE_STAGGER_S = 40 * 60
 # (reason, chance per shift, duration range in minutes) of pauses at a random moment of the shift.
 OCCASIONAL_PAUSES = (("overleg", 0.12, (25, 35)), ("coaching", 0.10, (20, 45)), ("storing", 0.07, (5, 20)))
 
+# The schedule the simulator plans (``Simulator.take_schedule``): the shift, and on top of it each pause
+# that a planner schedules, under the activity code a schedule import would use. A technical problem
+# ("storing") is not planned: it is a deviation. Planned times are on the planner's 5-minute grid.
+SCHEDULED_PAUSES = {"pauze": "break", "lunch": "lunch", "overleg": "meeting", "coaching": "training"}
+SCHEDULE_GRID_S = 5 * 60
+# How agents deviate from the plan (drawn from a generator of their own, so the plan itself stays what
+# the seed gives): the moment they log in against the shift's start — (share, low, high) in seconds,
+# negative is early — and now and then a break that runs long.
+LOGIN_DEVIATION = ((0.55, 0, 60), (0.25, -300, -60), (0.15, 120, 480), (0.05, 600, 1500))
+LONG_BREAK_SHARE = 0.08
+LONG_BREAK_EXTRA_S = (300, 900)
+
 # Contacts an agent handles per working day on one queue is derived from the mean handle time and this
 # share of the shift spent handling contacts (it leaves room for peaks, pauses and idle time).
 SYNC_OCCUPANCY = 0.72  # minus SYNC_SMALL_GROUP_PENALTY / sqrt(agents skilled on the queue)
@@ -534,6 +551,8 @@ class Simulator:
             raise ValueError(f"campaign for unknown queue(s): {', '.join(sorted(unknown))}")
         self.campaigns = tuple(campaigns)
         self.rng = random.Random(seed)
+        self._deviation_rng = random.Random(f"{seed}-deviations")
+        self._planned: list[tuple[date, frozenset[str], list[tuple[str, int, int, str]], bool]] = []
         self.now = _to_ms(start)
         start_utc = start.astimezone(UTC)
         # ids name the seed and start, so runs from other starts never collide in the event log
@@ -606,6 +625,27 @@ class Simulator:
             self.now = t
             handlers[kind](a, b)
         self._out = []
+        return out
+
+    def take_schedule(self) -> list[tuple[date, frozenset[str], list[tuple[str, datetime, datetime, str]]]]:
+        """The schedule planned since the last call, per local day as planned: ``(day, agents, entries)``
+        — the login ids whose schedule of that day it is (every agent when the whole day was planned; the
+        night shift alone for the evening before the start), and ``(login, start, end, activity)`` entries,
+        shifts and the pauses on top of them. The agents keep roughly to
+        it: see ``LOGIN_DEVIATION`` and ``LONG_BREAK_SHARE``. A day's plan starts at the simulation's start
+        (a shift under way then is planned from that moment, when its agent logs in); the night shift of
+        the evening before is planned whole, on its own day."""
+        out = []
+        for day, agents, entries, clip in self._planned:
+            floor = self.start if clip else datetime.fromtimestamp(0, UTC)
+            rows = []
+            for login, lo, hi, activity in entries:
+                start = max(datetime.fromtimestamp(lo / SECOND, UTC), floor)
+                end = datetime.fromtimestamp(hi / SECOND, UTC)
+                if end > start:
+                    rows.append((login, start, end, activity))
+            out.append((day, agents, rows))
+        self._planned = []
         return out
 
     @property
@@ -1098,9 +1138,18 @@ class Simulator:
         which run on into the next day)."""
         rng = self.rng
         works = WORKS_ON_SATURDAY if day.weekday() >= 5 else WORKS_ON_WEEKDAY
+        planned: list[tuple[str, int, int, str]] = []
+        self._planned.append(
+            (
+                day,
+                frozenset(a.login for a in self._agents if not overnight_only or (a.rota and a.rota[2] > 86400)),
+                planned,
+                not overnight_only,
+            )
+        )
         for agent in self._agents:
             if agent.rota is not None:
-                self._plan_rota_shift(agent, day, overnight_only)
+                self._plan_rota_shift(agent, day, overnight_only, planned)
                 continue
             if overnight_only:
                 continue
@@ -1121,9 +1170,41 @@ class Simulator:
             pauses = self._plan_pauses(start, end)
             if end <= self.now:
                 continue
-            self._schedule(max(start, self.now), K_SHIFT_START, agent, (end, pauses))
+            self._start_shift(agent, start, end, pauses, planned)
 
-    def _plan_rota_shift(self, agent: _Agent, day: date, overnight_only: bool) -> None:
+    def _start_shift(
+        self, agent: _Agent, start: int, end: int, pauses: list[tuple[int, str, int]], planned: list
+    ) -> None:
+        """Plan a shift and its pauses into the schedule (``planned``), and let the agent keep to it
+        roughly: log in a little early or late, and now and then take a break that runs long."""
+        planned.append((agent.login, start, end, "shift"))
+        grid = SCHEDULE_GRID_S * SECOND
+        for due, reason, length in pauses:
+            activity = SCHEDULED_PAUSES.get(reason)
+            if activity:
+                lo = round(due / grid) * grid
+                planned.append((agent.login, lo, lo + max(grid, round(length / grid) * grid), activity))
+        dev = self._deviation_rng
+        pick, acc = dev.random(), 0.0
+        login = 0
+        for share, low, high in LOGIN_DEVIATION:
+            acc += share
+            if pick < acc:
+                login = dev.randint(low, high) * SECOND
+                break
+        actual = [
+            (
+                due,
+                reason,
+                length + (dev.randint(*LONG_BREAK_EXTRA_S) * SECOND if dev.random() < LONG_BREAK_SHARE else 0),
+            )
+            if reason in ("pauze", "lunch")
+            else (due, reason, length)
+            for due, reason, length in pauses
+        ]
+        self._schedule(max(start + login, self.now), K_SHIFT_START, agent, (end, actual))
+
+    def _plan_rota_shift(self, agent: _Agent, day: date, overnight_only: bool, planned: list) -> None:
         """An agent of the 24/7 rota on a local day: its own shift, every day of the week; nights are
         always covered, early and late shifts have days off as day shifts do."""
         name, start_s, end_s = agent.rota
@@ -1139,7 +1220,7 @@ class Simulator:
         pauses = [(due + stagger, reason, length) for due, reason, length in self._plan_pauses(start, end)]
         pauses = [p for p in pauses if start < p[0] < end - p[2]]
         if end > self.now:
-            self._schedule(max(start, self.now), K_SHIFT_START, agent, (end, pauses))
+            self._start_shift(agent, start, end, pauses, planned)
 
     def _plan_pauses(self, start: int, end: int) -> list[tuple[int, str, int]]:
         """A break after about a third of the shift (after the morning peak for early starters), lunch just

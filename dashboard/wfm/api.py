@@ -13,7 +13,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -24,14 +24,16 @@ from dashboard.core import erlang
 from dashboard.core.api import ErrorSerializer
 from dashboard.core.errors import FieldError
 from dashboard.core.periods import check_day
-from dashboard.core.permissions import CanUseWFM
+from dashboard.core.permissions import CanUseWFM, HasRole, visible_team_ids
 from dashboard.core.replica import iter_on_replica
+from dashboard.wfm import adherence as wfm_adherence
 from dashboard.wfm import intraday
 from dashboard.wfm import selectors as wfm_selectors
 from dashboard.wfm.models import IntervalExport
 from dashboard.wfm.selectors import ExportQuery, StaffingQuery
 from dashboard.wfm.services import export as wfm_export
 from dashboard.wfm.services import forecast as forecast_service
+from dashboard.wfm.services import schedule as schedule_service
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -675,8 +677,9 @@ class IntradayView(WfmAPIView):
             "asynchronous ones; on the actual for closed intervals, on the reforecast ahead), `staffed_agents` "
             "(logged in: the interval store for closed intervals, the live state for the open one). Also "
             "`alerts` (volume above forecast for several intervals: an unannounced campaign?) and "
-            "`staffing_gap` (the next four intervals against the agents logged in now). No `scheduled_agents`: "
-            "schedules are not in KCC Live yet."
+            "`staffing_gap` (the next four intervals against the agents logged in now). `scheduled_agents`: the "
+            "agents of the scope's teams scheduled to work in the interval (shift time, not breaks; average over "
+            "the interval), from the imported schedule."
         ),
         parameters=[IntradaySerializer],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
@@ -693,3 +696,131 @@ class IntradayView(WfmAPIView):
                 channel=p.get("channel"),
             )
         )
+
+
+# --- schedules and adherence ------------------------------------------------------------------------------
+
+
+def _upload(request) -> bytes:
+    """The CSV of an upload: the multipart field ``file``, or the body as text/csv (text/plain)."""
+    if request.content_type.startswith(("text/csv", "text/plain")):
+        data = request.data or b""
+    else:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["upload the CSV as the multipart field 'file' or send it as text/csv"]})
+        data = upload.read()
+    if len(data) > 50 * 1024 * 1024:
+        raise ValidationError({"file": ["larger than 50 MB; split it"]})
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": [f"not UTF-8 (byte {exc.start}); save the CSV as UTF-8"]}) from None
+    return data
+
+
+class ScheduleImportView(WfmAPIView):
+    parser_classes = [MultiPartParser, FormParser, CSVBodyParser, PlainTextBodyParser]
+
+    @extend_schema(
+        operation_id="wfm_schedule_import",
+        summary="Import schedules (CSV: agent, start, end, activity)",
+        description=(
+            "Upload the CSV as the multipart field `file`, or send it as the body with Content-Type `text/csv`. "
+            "`agent`: the agent's login id; `start`, `end`: ISO 8601 with offset, or local time in the centre's "
+            "time zone; `activity`: shift, break, lunch, meeting, training, off, or one added in the admin. "
+            "Re-importing replaces, for each agent in the file, the entries starting within the file's period "
+            "(earliest start to latest end). Good lines are imported; each bad line is reported with its line "
+            "number and field. Status 200 when nothing was rejected, 207 when some lines were, 400 when none "
+            "could be imported. Format: docs/wfm.md."
+        ),
+        request={
+            "multipart/form-data": inline_serializer("ScheduleUpload", {"file": serializers.FileField()}),
+            "text/csv": OpenApiTypes.STR,
+        },  # fmt: skip
+        responses={
+            200: inline_serializer(
+                "ScheduleImportResult",
+                {
+                    "lines": serializers.IntegerField(),
+                    "imported": serializers.IntegerField(),
+                    "replaced": serializers.IntegerField(),
+                    "rejected": serializers.IntegerField(),
+                    "agents": serializers.IntegerField(),
+                    "period": serializers.DictField(allow_null=True),
+                    "errors": inline_serializer(
+                        "ScheduleImportError",
+                        {
+                            "line": serializers.IntegerField(),
+                            "field": serializers.CharField(),
+                            "error": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
+                },
+            ),
+            207: OpenApiResponse(description="Some lines rejected (same body)."),
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+        },
+        tags=["wfm"],
+    )
+    def post(self, request):
+        result = schedule_service.schedule_import(data=_upload(request), user=request.user).as_dict()
+        if result["rejected"] == 0 and result["imported"] > 0:
+            code = status.HTTP_200_OK
+        elif result["imported"] == 0:
+            code = status.HTTP_400_BAD_REQUEST
+            first = result["errors"][0] if result["errors"] else None
+            result["error"] = (
+                f"no line imported; {result['rejected']} rejected, the first: line {first['line']}: {first['error']}"
+                if first
+                else "file: no lines"
+            )
+        else:
+            code = status.HTTP_207_MULTI_STATUS
+        return Response(result, status=code)
+
+
+class AdherenceSerializer(serializers.Serializer):
+    date = DayField(required=False, help_text="A local day (YYYY-MM-DD); default today in the centre's time zone.")
+    team = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="A team's id; default every team you may see."
+    )
+
+
+class AdherenceView(APIView):
+    """Supervisors (their own teams), managers, WFM staff and admins: as the supervisor view."""
+
+    permission_classes = [IsAuthenticated, HasRole]
+
+    @extend_schema(
+        operation_id="wfm_adherence",
+        summary="Schedule adherence per scheduled agent, today live",
+        description=(
+            "Per agent with working or away time scheduled on the local `date` (default today) in `team` (an "
+            "id; default every team you may see): `planned_activity` and `actual_state` now (today: the "
+            "schedule at this moment and the live state), `in_adherence` now (null when nothing is scheduled "
+            "now), `adherence_pct` — scheduled minutes in which the actual state matched the plan over the "
+            "scheduled minutes so far (a shift is kept by available, on contact or after-call work; break, "
+            "lunch, meeting and training by paused or logged out) — `minutes_out`, `conformance_pct` (worked ÷ "
+            "scheduled working time), `out_for_min` (the current stretch out of adherence) and `marked` "
+            "(out for more than `mark_after_min`). See docs/wfm.md."
+        ),
+        parameters=[AdherenceSerializer],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
+        tags=["wfm"],
+    )
+    def get(self, request):
+        p = _query(AdherenceSerializer, request)
+        try:
+            return Response(
+                _call(
+                    wfm_adherence.adherence_day,
+                    day=p.get("date"),
+                    team=p.get("team"),
+                    team_ids=visible_team_ids(request.user),
+                )
+            )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from None

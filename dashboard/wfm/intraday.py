@@ -18,10 +18,11 @@ from django.utils.translation import gettext
 from dashboard.core import erlang, metrics
 from dashboard.core import wfm as rules
 from dashboard.core.errors import FieldError
-from dashboard.core.models import Channel, Queue, Team
+from dashboard.core.models import Agent, Channel, Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, interval_starts, local_today
 from dashboard.intervals.public import QueueInterval, TeamInterval
 from dashboard.live.public import live_intraday
+from dashboard.wfm.adherence import scheduled_seconds
 from dashboard.wfm.models import ForecastInterval, IntradaySetting
 from dashboard.wfm.selectors import closed_until
 
@@ -91,6 +92,8 @@ def intraday_day(
       the scope has a patience in its intraday setting: their mean) at the strictest target and
       threshold, plus the workload of asynchronous ones (offered × AHT ÷ interval); on the actual for
       closed intervals, on the reforecast (with the forecast AHT) for the open and future ones;
+    * ``scheduled_agents`` — agents of the scope's teams scheduled to work (shift time, not breaks, lunch,
+      meetings or training), on average over the interval, from the schedule (docs/wfm.md §7);
     * ``staffed_agents`` — agents of the scope's teams logged in: the interval store's logged-in time ÷
       interval for closed intervals (null while not aggregated yet), the live state for the open one.
 
@@ -160,6 +163,10 @@ def intraday_day(
     ):
         if at in index:
             staffed_s[index[at]] += secs
+
+    # Scheduled agents of the scope's teams: their working schedule time ÷ the interval.
+    members = list(Agent.objects.filter(team_id__in=team_ids, quarantined=False).values_list("id", flat=True))
+    scheduled_s = scheduled_seconds(agent_ids=members, starts=starts, length_s=INTERVAL_S) if members else [0.0] * n
 
     # Reforecast each queue from its own closed intervals.
     refc = {
@@ -252,6 +259,7 @@ def intraday_day(
                 "deviation_pct": _r(rules.deviation_pct(forecast=f_total, actual=a_total)) if i < closed else None,
                 "reforecast_offered": _r(reforecast_total),
                 "required_agents": need,
+                "scheduled_agents": round(scheduled_s[i] / INTERVAL_S, 2),
                 "staffed_agents": staffed,
             }
         )

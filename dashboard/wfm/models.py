@@ -9,8 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.core import adherence as adherence_rules
 from dashboard.core import wfm as intraday_rules
-from dashboard.core.models import Channel, Queue
+from dashboard.core.models import Agent, Channel, Queue
 
 
 class ForecastSource(models.TextChoices):
@@ -181,4 +182,76 @@ class IntradaySetting(models.Model):
         return f"{self.queue} >{self.alert_threshold_pct:g}% ×{self.alert_intervals}"
 
 
-__all__ = ["ForecastEvent", "ForecastInterval", "ForecastSource", "IntervalExport", "IntradaySetting"]
+class ScheduleActivity(models.Model):
+    """What a schedule entry plans an agent to do: a shift, a break, lunch, a meeting, training, a day
+    off — and whatever else a centre adds in the admin. ``counts_as`` says which actual states keep it
+    (adherence, docs/wfm.md §7): working = available, on contact or after-call work; away = paused or
+    logged out; off = not scheduled (counts neither way)."""
+
+    class CountsAs(models.TextChoices):
+        WORKING = adherence_rules.WORKING, _("Working (available, on contact or after-call work)")
+        AWAY = adherence_rules.AWAY, _("Away (paused or logged out)")
+        OFF = adherence_rules.OFF, _("Off (not scheduled)")
+
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("As it appears in the activity column of a schedule import, e.g. shift, break, lunch."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    counts_as = models.CharField(_("counts as"), max_length=10, choices=CountsAs.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("schedule activity")
+        verbose_name_plural = _("schedule activities")
+
+    def __str__(self):
+        return f"{self.code} ({self.name})"
+
+    def save(self, *args, **kwargs):
+        self.code = (self.code or "").strip().lower()  # the import matches codes in any case
+        super().save(*args, **kwargs)
+
+
+class ScheduleEntry(models.Model):
+    """One planned activity of one agent, ``[start, end)`` in UTC. Entries may overlap: a break lies on
+    top of its shift, and the innermost entry holds (``dashboard.core.adherence.resolve_plan``)."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="schedule", verbose_name=_("agent"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    activity = models.ForeignKey(
+        ScheduleActivity, on_delete=models.PROTECT, related_name="entries", verbose_name=_("activity")
+    )
+
+    class Meta:
+        ordering = ["agent", "start", "end"]
+        verbose_name = _("schedule entry")
+        verbose_name_plural = _("schedule entries")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="schedule_entry_end_after_start")
+        ]
+        indexes = [
+            models.Index(fields=["agent", "start"], name="schedule_agent_start_idx"),
+            models.Index(fields=["start"], name="schedule_start_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} {self.activity_id} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+
+__all__ = [
+    "ForecastEvent",
+    "ForecastInterval",
+    "ForecastSource",
+    "IntervalExport",
+    "IntradaySetting",
+    "ScheduleActivity",
+    "ScheduleEntry",
+]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard.core import erlang, metrics
 from dashboard.core.errors import FieldError
-from dashboard.core.models import SYNCHRONOUS_CHANNELS, Channel, ClosedDay, Contact, OpeningHours, Queue, Team
+from dashboard.core.models import SYNCHRONOUS_CHANNELS, Agent, Channel, ClosedDay, Contact, OpeningHours, Queue, Team
 from dashboard.core.periods import centre_tz, day_bounds, floor_interval, interval_starts, rollup_start
 from dashboard.intervals.public import (
     QUEUE_INTERVAL_COUNTS,
@@ -26,6 +26,7 @@ from dashboard.intervals.public import (
     queues_filtered,
     team_interval_rows,
 )
+from dashboard.wfm.adherence import scheduled_seconds, scheduled_seconds_by_agent
 from dashboard.wfm.models import ForecastInterval
 
 LENGTHS = (15, 30, 60)
@@ -46,9 +47,10 @@ EXPORT_COLUMNS = (
     "asa_s",
     "aht_s",
     "abandon_rate",
+    "scheduled_agents",
 )
 INTEGER_COLUMNS = frozenset({"length_min", *QUEUE_INTERVAL_COUNTS, *QUEUE_INTERVAL_MAXIMA})
-FLOAT_COLUMNS = frozenset({"service_level", "asa_s", "aht_s", "abandon_rate"})
+FLOAT_COLUMNS = frozenset({"service_level", "asa_s", "aht_s", "abandon_rate", "scheduled_agents"})
 
 FORECAST_EXPORT_COLUMNS = (
     "interval_start",
@@ -150,9 +152,11 @@ def interval_export_batches(query: ExportQuery, *, now: datetime | None = None) 
     never straddles two batches."""
     queues = queues_filtered(**query.filters())
     until = closed_until(now)
+    skilled = _skilled_agents(queues)
     for day in query.days():
         start, end = day_bounds(day)
         end = min(end, until)
+        scheduled = _scheduled_per_queue(skilled, start, end, query.length)
         stored = {
             (row["start"], row["queue_id"]): row
             for row in interval_rows(start=start, end=end, length=query.length, **query.filters())
@@ -167,8 +171,39 @@ def interval_export_batches(query: ExportQuery, *, now: datetime | None = None) 
                 row["interval_start_utc"] = at_utc
                 row["length_min"] = query.length
                 row["team"] = row["team"] or ""
+                row["scheduled_agents"] = scheduled.get((q.id, at), 0.0)
                 batch.append(row)
         yield batch
+
+
+def _skilled_agents(queues: list[Queue]) -> dict[int, set[int]]:
+    """Per queue id, the agents skilled on it (not quarantined): a queue row's scheduled agents."""
+    out: dict[int, set[int]] = {q.id: set() for q in queues}
+    for queue_id, agent_id in Queue.agents.through.objects.filter(
+        queue_id__in=list(out), agent__quarantined=False
+    ).values_list("queue_id", "agent_id"):
+        out[queue_id].add(agent_id)
+    return out
+
+
+def _scheduled_per_queue(
+    skilled: dict[int, set[int]], start: datetime, end: datetime, length: int
+) -> dict[tuple[int, datetime], float]:
+    """Per (queue id, interval start of ``length`` minutes): the agents skilled on the queue scheduled to
+    work, on average over the interval (working schedule time ÷ the interval's length)."""
+    starts = interval_starts(start, end) if end > start else []
+    agent_ids = set().union(*skilled.values()) if skilled else set()
+    per_agent = scheduled_seconds_by_agent(agent_ids=agent_ids, starts=starts, length_s=900)
+    out: dict[tuple[int, datetime], float] = defaultdict(float)
+    if not per_agent:
+        return out
+    rolled = [rollup_start(s, length) for s in starts]
+    for queue_id, members in skilled.items():
+        for agent_id in members & set(per_agent):
+            for at, seconds in zip(rolled, per_agent[agent_id], strict=True):
+                if seconds:
+                    out[(queue_id, at)] += seconds / (length * 60)
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def interval_export_estimate(query: ExportQuery, *, now: datetime | None = None) -> int:
@@ -396,6 +431,8 @@ def staffing_day(query: StaffingQuery) -> dict:
     starts = sorted({rollup_start(s, query.length) for s in interval_starts(start, end)})
     backlog = _backlog(deferred, starts)
     open_at = _open_intervals(deferred, starts, interval_s)
+    team_members = list(Agent.objects.filter(team=team, quarantined=False).values_list("id", flat=True)) if team else []
+    scheduled_s = scheduled_seconds(agent_ids=team_members, starts=starts, length_s=interval_s) if team else []
     rows = []
     for at in starts:
         mine, whole, mine_sync = ours.get(at), teams.get(at), ours_sync.get(at)
@@ -443,15 +480,16 @@ def staffing_day(query: StaffingQuery) -> dict:
         all_aht = metrics.aht_of_handle_s(handle_ms=mine["handle_ms"], handled=mine["handled"]) if mine else None
         agent_row = agents.get(at)
         staffed = productive = None
+        share = 1.0
+        if query.queue:
+            if whole and whole["handle_ms"]:
+                share = mine["handle_ms"] / whole["handle_ms"] if mine else 0.0
+            elif whole and whole["offered"]:
+                share = offered / whole["offered"]
+            else:
+                share = 1.0 / max(1, team_queue_count)
+        scheduled = round(share * scheduled_s[len(rows)] / interval_s, 2) if team else None
         if agent_row is not None:
-            share = 1.0
-            if query.queue:
-                if whole and whole["handle_ms"]:
-                    share = mine["handle_ms"] / whole["handle_ms"] if mine else 0.0
-                elif whole and whole["offered"]:
-                    share = offered / whole["offered"]
-                else:
-                    share = 1.0 / max(1, team_queue_count)
             staffed = share * agent_row["staffed_s"] / interval_s
             productive = (
                 share * (agent_row["available_s"] + agent_row["on_contact_s"] + agent_row["acw_s"]) / interval_s
@@ -467,6 +505,7 @@ def staffing_day(query: StaffingQuery) -> dict:
                 "required_erlang": required_erlang,
                 "required_workload": round(required_workload, 2) if required_workload is not None else None,
                 "required_agents": required,
+                "scheduled_agents": scheduled,
                 "staffed_agents": staffed,
                 "productive_agents": productive,
                 "mark": staffing_mark(required=required, staffed=productive, tolerance=query.tolerance),

@@ -33,4 +33,6 @@ api_urlpatterns = [
     path("wfm/forecast/build/", api.ForecastBuildView.as_view(), name="api-wfm-forecast-build"),
     path("wfm/forecast/export/", reads_replica(api.ForecastExportView.as_view()), name="api-wfm-forecast-export"),
     path("wfm/intraday/", api.IntradayView.as_view(), name="api-wfm-intraday"),
+    path("wfm/schedule/import/", api.ScheduleImportView.as_view(), name="api-wfm-schedule-import"),
+    path("wfm/adherence/", api.AdherenceView.as_view(), name="api-wfm-adherence"),
 ]

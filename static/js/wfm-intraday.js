@@ -49,7 +49,7 @@
         for (const v of [
           time(r.start), num(r.forecast_offered, 1), r.actual_offered ?? "—", num(r.deviation_pct, 0),
           num(r.reforecast_offered, 1), num(r.forecast_aht_s, 0), num(r.actual_aht_s, 0),
-          r.required_agents ?? "—", num(r.staffed_agents, 1),
+          r.required_agents ?? "—", num(r.scheduled_agents, 1), num(r.staffed_agents, 1),
         ]) {
           const td = document.createElement("td");
           td.textContent = v;

@@ -1,5 +1,5 @@
-"""Fuzz every import: the contact CSV (API and the report page's form) and the forecast CSV (API, as an
-upload or a text/csv body, and the forecast page's form), with generated rows and malformed files:
+"""Fuzz every import: the contact CSV (API and the report page's form), the forecast CSV (API, as an
+upload or a text/csv body, and the forecast page's form) and the schedule CSV (API), with generated rows and malformed files:
 other encodings, byte-order marks, missing and unknown columns, huge fields, NUL, broken quoting and
 line ends. Nothing may answer 5xx; the API's 400 says what is wrong."""
 
@@ -23,6 +23,7 @@ from tests.fuzz.conftest import fuzz_settings
 pytestmark = pytest.mark.django_db
 
 FORECAST_COLUMNS = ("queue", "interval_start", "offered", "aht_s")
+SCHEDULE_COLUMNS = ("agent", "start", "end", "activity")
 ROLE = st.sampled_from(["admin", "admin", "admin", "manager", "wfm", "supervisor", "anonymous"])
 
 
@@ -51,6 +52,9 @@ def _cell(column: str, centre, now: datetime) -> st.SearchStrategy[str]:
         "interval_start": _times(now),
         "offered": gen.numbers(),
         "aht_s": gen.numbers(),
+        "start": _times(now),
+        "end": _times(now),
+        "activity": st.sampled_from(["shift", "break", "Lunch", "off", "nap", ""]),
     }.get(column)
     if column.endswith("_at"):
         good = st.one_of(st.just(""), _times(now))
@@ -65,7 +69,12 @@ def _plausible_row(columns, centre, now: datetime) -> st.SearchStrategy[dict]:
 
     @st.composite
     def build(draw):
-        if "interval_start" in columns:
+        if "activity" in columns:
+            start = now.replace(second=0, microsecond=0) + timedelta(minutes=5 * draw(st.integers(-600, 600)))
+            row = {"agent": draw(st.sampled_from(centre.agents)), "start": start.isoformat(),
+                   "end": (start + timedelta(minutes=draw(st.integers(-30, 600)))).isoformat(),
+                   "activity": draw(st.sampled_from(["shift", "break", "lunch", "meeting"]))}  # fmt: skip
+        elif "interval_start" in columns:
             start = now.replace(minute=0, second=0, microsecond=0) + timedelta(minutes=15 * draw(st.integers(-96, 96)))
             row = {"queue": draw(st.sampled_from(centre.queues)), "interval_start": start.isoformat(),
                    "offered": str(draw(st.integers(0, 200))), "aht_s": f"{draw(st.floats(1, 900)):.1f}"}  # fmt: skip
@@ -187,6 +196,26 @@ def test_forecast_import_api(centre, now):
         else:
             response = call(client, "post", path, data, content_type="application/json", area=area)
         assert_says_what_is_wrong(response, "forecast import")
+
+    fuzz()
+
+
+def test_schedule_import_api(centre, now):
+    @fuzz_settings(240)
+    @given(
+        role=ROLE,
+        data=_csv_file(SCHEDULE_COLUMNS, centre, now),
+        how=st.sampled_from(["multipart", "multipart", "text/csv", "json"]),
+    )
+    def fuzz(role, data, how):
+        path, client, area = "/api/v1/wfm/schedule/import/", centre.clients[role], "imports: schedule CSV (API)"
+        if how == "multipart":
+            response = call(client, "post", path, {"file": _upload(data)}, area=area)
+        elif how == "text/csv":
+            response = call(client, "post", path, data, content_type="text/csv; charset=utf-8", area=area)
+        else:
+            response = call(client, "post", path, data, content_type="application/json", area=area)
+        assert_says_what_is_wrong(response, "schedule import")
 
     fuzz()
 

@@ -28,10 +28,11 @@ from dashboard.ingest.schema import MAX_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.services import intervals_update
 from dashboard.simulator.demo import demo_config_load
-from dashboard.simulator.engine import Simulator
+from dashboard.simulator.engine import Campaign, Simulator
 from dashboard.simulator.spec import centre_spec_from_db
 from dashboard.wfm.models import ForecastInterval
 from dashboard.wfm.services.forecast import MAX_WEEKS, forecast_build
+from dashboard.wfm.services.schedule import PlannedEntry, schedule_replace
 
 TICK_S = 0.5  # real-time mode: how often the simulated clock is advanced and its events sent
 PROGRESS_EVERY_S = 3.0  # while backfilling (it ends)
@@ -43,7 +44,8 @@ class Command(BaseCommand):
     help = (
         "Simulate the contact centre configured in the database and send its events to the ingest: "
         "optionally catch up on past days first (--backfill-days), then run in real time (or --speed times "
-        "faster) until stopped with Ctrl-C."
+        "faster) until stopped with Ctrl-C. It writes the agents' schedule (shift, breaks, lunch) as it plans "
+        "their shifts, and the agents keep roughly to it; --campaign adds an unannounced campaign."
     )
 
     def add_arguments(self, parser):
@@ -71,6 +73,22 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="simulator", help="Event source name (default 'simulator').")
         parser.add_argument(
             "--batch", type=int, default=1000, help=f"Most events per ingest call (default 1000, at most {MAX_BATCH})."
+        )
+        parser.add_argument(
+            "--campaign",
+            action="append",
+            default=[],
+            metavar="[DAY@]HH:MM-HH:MMxFACTOR[:QUEUE,...]",
+            help="An unannounced campaign the forecast does not know: from HH:MM to HH:MM local time the "
+            "arrival rate is multiplied by FACTOR, on every queue or on the named ones (comma-separated), "
+            "on DAY (YYYY-MM-DD; default today, or the day of --start). E.g. --campaign 10:00-12:00x1.6 or "
+            "--campaign 2026-12-02@10:00-12:00x1.6:Algemeen,Verkoop. May be given more than once.",
+        )
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help="Do not write the agents' schedule (by default each day's shifts, breaks and lunch are written "
+            "as the simulator plans them, replacing that day's schedule of the simulated agents).",
         )
         parser.add_argument(
             "--start",
@@ -112,9 +130,21 @@ class Command(BaseCommand):
         else:
             start = now.replace(microsecond=0)
 
+        default_day = start.date() if options["start"] and not backfill else now.date()
+        campaigns = [_parse_campaign(text, tz, default_day) for text in options["campaign"]]
         self._stopping = False
         self._install_signal_handlers()
-        self.simulator = Simulator(spec, options["seed"], start)
+        try:
+            self.simulator = Simulator(spec, options["seed"], start, campaigns=campaigns)
+        except ValueError as exc:
+            raise CommandError(f"--campaign: {exc}") from None
+        self.write_schedule = not options["no_schedule"]
+        self.scheduled = 0
+        for c in campaigns:
+            self.stdout.write(
+                f"Campaign: ×{c.factor:g} from {c.start.isoformat()} to {c.end.isoformat()} on "
+                + (", ".join(sorted(c.queues)) if c.queues else "every queue")
+            )
         self.source = source
         self.batch = batch
         self.sent = self.accepted = self.duplicates = self.rejected = 0
@@ -161,6 +191,7 @@ class Command(BaseCommand):
         while moment < until and not self._stopping:
             moment = min(moment + BACKFILL_STEP, until)
             pending += self.simulator.run_until(moment)
+            self._schedule()
             while len(pending) >= self.batch and not self._stopping:
                 self._send(pending[: self.batch])
                 del pending[: self.batch]
@@ -184,6 +215,7 @@ class Command(BaseCommand):
             else:
                 simulated = simulated_start + timedelta(seconds=elapsed * speed)
             events = self.simulator.run_until(simulated)
+            self._schedule()
             for i in range(0, len(events), self.batch):
                 self._send(events[i : i + self.batch])
             self._progress(simulated, every_s=LIVE_PROGRESS_EVERY_S)
@@ -191,6 +223,26 @@ class Command(BaseCommand):
         self._finish(simulated)
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """Write the schedule the simulator planned since the last call: per local day, it replaces the
+        entries of the agents it covers starting that day (or, for a night shift, the next morning), so a
+        rerun from the same start writes the same schedule again."""
+        planned = self.simulator.take_schedule()
+        if not self.write_schedule:
+            return
+        for day, agents, rows in planned:
+            start, end = day_bounds(day)
+            # A day's plan reaches into the next morning (a night shift's breaks): its period covers them.
+            if rows:
+                start = min(start, min(r[1] for r in rows))
+                end = max(end, max(r[1] for r in rows) + timedelta(microseconds=1))
+            self.scheduled += schedule_replace(
+                agents=agents,
+                start=start,
+                end=end,
+                entries=[PlannedEntry(login, lo, hi, activity) for login, lo, hi, activity in rows],
+            )
 
     def _send(self, events: list[dict]) -> None:
         result = events_ingest(source=self.source, events=events)
@@ -217,7 +269,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Stopped at simulated time {simulated.isoformat()}: sent {self.sent} events, {self.accepted} "
-                f"accepted, {self.duplicates} duplicates, {self.rejected} rejected."
+                f"accepted, {self.duplicates} duplicates, {self.rejected} rejected; {self.scheduled} schedule "
+                "entries written."
             )
         )
 
@@ -253,6 +306,37 @@ def _parse_start(text: str, tz) -> datetime:
     except ValueError:
         raise CommandError(f"--start: {text!r} is not an ISO-8601 date-time") from None
     return start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+
+
+def _parse_campaign(text: str, tz, default_day) -> Campaign:
+    """``[DAY@]HH:MM-HH:MMxFACTOR[:QUEUE,...]`` as a Campaign; a CommandError says what is wrong."""
+    spec = text.strip()
+    day = default_day
+    if "@" in spec:
+        day_text, spec = spec.split("@", 1)
+        try:
+            day = datetime.strptime(day_text.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            raise CommandError(f"--campaign {text!r}: day {day_text!r} is not YYYY-MM-DD") from None
+    queues: frozenset[str] = frozenset()
+    if ":" in spec.split("x", 1)[-1]:
+        head, _, names = spec.rpartition(":")
+        queues = frozenset(n.strip() for n in names.split(",") if n.strip())
+        spec = head
+    try:
+        span, factor_text = spec.split("x", 1)
+        first, last = span.split("-", 1)
+        lo = datetime.combine(day, time.fromisoformat(first.strip()), tz)
+        hi = datetime.combine(day, time.fromisoformat(last.strip()), tz)
+        factor = float(factor_text)
+    except ValueError:
+        raise CommandError(
+            f"--campaign {text!r}: write [DAY@]HH:MM-HH:MMxFACTOR[:QUEUE,...], e.g. 10:00-12:00x1.6"
+        ) from None
+    try:
+        return Campaign(start=lo, end=hi, factor=factor, queues=queues)
+    except ValueError as exc:
+        raise CommandError(f"--campaign {text!r}: {exc}") from None
 
 
 def _counts(summary: dict) -> str:
