@@ -205,6 +205,8 @@ def notify_changed(reason: str = "events") -> None:
     the time, so the publisher can measure the lag from the commit to its send (``/metrics``)."""
     r = keys.client()
     pipe = r.pipeline(transaction=False)
+    if reason == "config":
+        pipe.incr(keys.config_version_key())
     pipe.rpush(dirty_key(), f"{reason} {time.time():.6f}")
     pipe.ltrim(dirty_key(), -1000, -1)
     pipe.execute()

@@ -32,6 +32,43 @@ def client() -> redis.Redis:
     return _client_for(settings.REDIS_URL)
 
 
+# The fields of several hashes added up inside Redis: the 30 minute buckets of a queue's window come back
+# as one reply rather than 30 (the publisher reads every queue's window several times a second).
+_SUM_HASHES = """
+local acc, order = {}, {}
+for _, name in ipairs(KEYS) do
+  local flat = redis.call('HGETALL', name)
+  for i = 1, #flat, 2 do
+    local field, value = flat[i], tonumber(flat[i + 1]) or 0
+    if acc[field] == nil then acc[field] = 0; order[#order + 1] = field end
+    acc[field] = acc[field] + value
+  end
+end
+local out = {}
+for _, field in ipairs(order) do
+  local value = acc[field]
+  out[#out + 1] = field
+  out[#out + 1] = (value == math.floor(value)) and string.format('%d', value) or tostring(value)
+end
+return out
+"""
+
+
+@lru_cache(maxsize=4)
+def _sum_script(r: redis.Redis):
+    return r.register_script(_SUM_HASHES)
+
+
+def sum_hashes(pipe, names: list[str]) -> None:
+    """Queue on ``pipe`` (a pipeline of ``client()``) the sum of the hashes ``names``, field by field; its
+    reply is ``[field, value, field, value, …]`` (``pairs`` makes it a mapping)."""
+    _sum_script(client())(keys=names, args=[], client=pipe)
+
+
+def pairs(flat: list) -> dict:
+    return dict(zip(flat[0::2], flat[1::2], strict=True))
+
+
 def root() -> str:
     return f"{settings.LIVE_KEY_PREFIX}:live"
 
@@ -105,6 +142,12 @@ def rebuilt_key() -> str:
 def loaded_key() -> str:
     """Present while the live state is complete; missing after a Redis restart or flush."""
     return f"{root()}:loaded"
+
+
+def config_version_key() -> str:
+    """Raised by every configuration change (queues, agents, teams, KPIs, calendars) once it commits: the
+    publisher keeps the configuration it read until this moves (or for a few seconds at most)."""
+    return f"{root()}:live:config-version"
 
 
 def generation_key() -> str:

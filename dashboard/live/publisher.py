@@ -31,7 +31,7 @@ from dashboard.core.lease import Lease
 from dashboard.live import broadcast, keys
 from dashboard.live.models import Alert
 from dashboard.live.scopes import LiveScope
-from dashboard.live.selectors import kpi_values, live_snapshot
+from dashboard.live.selectors import kpi_values, live_config, live_snapshot
 from dashboard.live.services import live_ensure_loaded
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ INTERVALS_EVERY_S = 1.0  # today's quarter-hours (the charts) are recomputed at 
 REFRESH_S = 5.0  # recompute at least this often: time moves figures without events
 LEASE_TTL_S = 3.0  # a leader that stops renewing loses the lead after this
 RENEW_S = 1.0  # the leader renews its lease, and standbys try to take it, this often
+CONFIG_MAX_AGE_S = REFRESH_S  # the configuration is read again when it changes, and at least this often
 HEARTBEAT_S = REFRESH_S  # every scope hears from the publisher at least this often (a page waits ~3x)
 ALERT_LIST_LIMIT = 20
 
@@ -250,6 +251,9 @@ class Publisher:
         self.last_intervals = float("-inf")
         self.crossing_since: dict[tuple[str, str], datetime] = {}
         self.fence: tuple[str, int] | None = None  # the lease's fencing token while leading (run)
+        self.config = None  # live_config's answer, kept while its version and the local day stay
+        self.config_key: tuple | None = None
+        self.config_read_at = float("-inf")
 
     def compute(self, now: datetime | None = None) -> list[broadcast.Prepared]:
         """One round: snapshot, alerts, the changed messages numbered and stored. Returns the envelopes
@@ -257,12 +261,14 @@ class Publisher:
         now = now or timezone.now()
         live_ensure_loaded()  # the publisher, not the read, rebuilds a lost live state
         # read first: the snapshot holds at least this
-        applied, generation = keys.client().mget(keys.applied_key(), keys.generation_key())
+        applied, generation, config_version = keys.client().mget(
+            keys.applied_key(), keys.generation_key(), keys.config_version_key()
+        )
         if generation != self.generation:
             self.sent_hash.clear()  # rebuilt (or lost and rebuilt): everything goes out again
             self.generation = generation
         with_intervals = time.monotonic() - self.last_intervals >= INTERVALS_EVERY_S
-        snapshot = live_snapshot(now=now, intervals=with_intervals)
+        snapshot = live_snapshot(now=now, intervals=with_intervals, config=self._config(now, config_version))
         if with_intervals:
             self.last_intervals = time.monotonic()
         alerts_evaluate(snapshot, now, since=self.crossing_since, hold_s=settings.KCC_ALERT_HOLD_S)
@@ -283,6 +289,16 @@ class Publisher:
             del self.latest_seq[name]  # a team or queue that is gone
         self.just_sent = {m.scope.name for m in prepared if m.kind == "snapshot"}
         return prepared
+
+    def _config(self, now: datetime, version: str | None):
+        """The queues, agents, teams and KPIs (``live_config``): read again when a change committed
+        (``keys.config_version_key``), the local day turned (the calendars run from yesterday on), or
+        ``CONFIG_MAX_AGE_S`` passed (a change that bypassed the signals: a bulk update, another tool)."""
+        key = (version, timezone.localtime(now).date())
+        if self.config is None or key != self.config_key or time.monotonic() - self.config_read_at >= CONFIG_MAX_AGE_S:
+            self.config = live_config(now)
+            self.config_key, self.config_read_at = key, time.monotonic()
+        return self.config
 
     def heartbeats_due(self) -> list[broadcast.Prepared]:
         """Every ``HEARTBEAT_S``, a heartbeat to each scope that got no snapshot in the last round."""

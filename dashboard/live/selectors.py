@@ -123,8 +123,7 @@ def live_inputs_from_redis(queues, agents, periods: Periods, *, intervals: bool 
     now_ts = periods.now.timestamp()
     for q in queues:
         pipe.hgetall(keys.day_key(q.id, today))
-        for minute in periods.window_minutes:
-            pipe.hgetall(keys.minute_key(q.id, minute))
+        keys.sum_hashes(pipe, [keys.minute_key(q.id, minute) for minute in periods.window_minutes])
         pipe.zcard(keys.waiting_key(q.id))
         pipe.zrange(keys.waiting_key(q.id), 0, 0, withscores=True)
         pipe.zcount(keys.callbacks_key(q.id), f"({now_ts}", "+inf")
@@ -140,10 +139,7 @@ def live_inputs_from_redis(queues, agents, periods: Periods, *, intervals: bool 
     inputs = LiveInputs(quarters={} if intervals else None)
     for q in queues:
         inputs.today[q.id] = Counts.from_mapping(next(replies))
-        window = Counts()
-        for _ in periods.window_minutes:
-            window += Counts.from_mapping(next(replies))
-        inputs.window[q.id] = window
+        inputs.window[q.id] = Counts.from_mapping(keys.pairs(next(replies)))
         count, oldest = next(replies), next(replies)
         inputs.waiting[q.id] = (count, _ts(oldest[0][1]) if oldest else None)
         inputs.callbacks[q.id] = (next(replies), next(replies))
@@ -512,14 +508,17 @@ def _agent_row(agent: Agent, inputs: LiveInputs, queue_by_id: dict[int, Queue]) 
     }
 
 
-def live_snapshot(*, team_ids: set[int] | None = None, now: datetime | None = None, intervals: bool = False) -> dict:
+def live_snapshot(
+    *, team_ids: set[int] | None = None, now: datetime | None = None, intervals: bool = False, config=None
+) -> dict:
     """The live snapshot from Redis (what the wallboards show).
 
     A read never writes: while the live state is not loaded (Redis restarted or was flushed, and the
     publisher or the ``live_state_ensure`` task has not rebuilt it yet) the same snapshot is computed
-    from the database, which the live state only caches."""
+    from the database, which the live state only caches. ``config``: what ``live_config`` returned, when
+    the caller keeps it (the publisher); read afresh otherwise."""
     periods = Periods.at(now or timezone.now())
-    config = live_config(periods.now)
+    config = config or live_config(periods.now)
     if keys.client().exists(keys.loaded_key()):
         inputs = live_inputs_from_redis(config[0], config[1], periods, intervals=intervals)
     else:
