@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dashboard.core.models import Channel, Queue, Team
-from dashboard.core.permissions import SUPERVISOR, has_any_role, user_roles, visible_team_ids
+from dashboard.core.permissions import SUPERVISOR, WFM_ROLES, has_any_role, user_roles, visible_team_ids
 from dashboard.live.middleware import DISPLAY_COOKIE, display_for_token, set_display_cookie
 from dashboard.live.models import MAX_TILES_PER_PAGE
 from dashboard.live.publisher import HEARTBEAT_S
@@ -188,6 +188,30 @@ def _adherence_labels() -> dict:
     }
 
 
+def _intraday_labels() -> dict:
+    """The words of the supervisor view's intraday panel (static/js/intraday-panel.js); the figures are
+    ``GET /api/v1/wfm/intraday/``'s, the same answer the page /wfm/intraday/ draws."""
+    return {
+        "forecast": _("Forecast"),
+        "actual": _("Actual"),
+        "reforecast": _("Reforecast"),
+        "offered": _("Contacts offered"),
+        # {n}, {start}, {end}, {queue}, {pct}, {intervals}, {threshold}, {required}, {logged_in} are filled
+        # in by the panel's script
+        "gap_short": _("+{n} agents needed {start}–{end}"),
+        "gap_ok": _("Enough agents logged in for {start}–{end} ({n} to spare)"),
+        "gap_basis": _("{required} agents required at most, {logged_in} logged in now"),
+        "gap_unknown": _("No staffing gap: not today, or no required agents known."),
+        "no_forecast": _("No forecast for today: the curve shows what came; no staffing gap can be given."),
+        "alert": _(
+            "Unannounced campaign? {queue}: volume {pct}% above forecast for {intervals} intervals since {start} "
+            "(alert above {threshold}% for {required} intervals)."
+        ),
+        "updated": _("Updated"),
+        "error": _("Could not load the figures"),
+    }
+
+
 def _scope_choices(team_ids) -> list[tuple[str, str]]:
     choices = [("all", _("Whole centre"))] if team_ids is None else []
     teams = Team.objects.all() if team_ids is None else Team.objects.filter(id__in=team_ids)
@@ -277,6 +301,8 @@ def supervisor(request):
             "scope": f"team:{team.id}",
             "labels": _labels(),
             "adherence_labels": _adherence_labels(),
+            "intraday_labels": _intraday_labels(),
+            "can_use_wfm": bool(roles & WFM_ROLES),
             "is_supervisor": SUPERVISOR in roles,
         },
     )

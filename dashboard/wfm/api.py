@@ -663,7 +663,13 @@ class IntradaySerializer(serializers.Serializer):
     date = DayField(required=False, help_text="A local day (YYYY-MM-DD); default today in the centre's time zone.")
 
 
-class IntradayView(WfmAPIView):
+class IntradayView(APIView):
+    """WFM staff, managers and admins: any scope; supervisors: their own teams and their queues (the
+    supervisor view's intraday panel)."""
+
+    content_negotiation_class = IgnoreFormatParameter
+    permission_classes = [IsAuthenticated, HasRole]
+
     @extend_schema(
         operation_id="wfm_intraday",
         summary="Today's forecast against actual, live, with the rest of the day reforecast",
@@ -679,7 +685,8 @@ class IntradayView(WfmAPIView):
             "`alerts` (volume above forecast for several intervals: an unannounced campaign?) and "
             "`staffing_gap` (the next four intervals against the agents logged in now). `scheduled_agents`: the "
             "agents of the scope's teams scheduled to work in the interval (shift time, not breaks; average over "
-            "the interval), from the imported schedule."
+            "the interval), from the imported schedule. Supervisors may ask for their own teams and their "
+            "queues only (403 otherwise, and for a channel)."
         ),
         parameters=[IntradaySerializer],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ErrorSerializer, 403: ErrorSerializer},
@@ -687,15 +694,19 @@ class IntradayView(WfmAPIView):
     )
     def get(self, request):
         p = _query(IntradaySerializer, request)
-        return Response(
-            _call(
-                intraday.intraday_day,
-                day=p.get("date"),
-                queue=p.get("queue"),
-                team=p.get("team"),
-                channel=p.get("channel"),
+        try:
+            return Response(
+                _call(
+                    intraday.intraday_day,
+                    day=p.get("date"),
+                    queue=p.get("queue"),
+                    team=p.get("team"),
+                    channel=p.get("channel"),
+                    team_ids=visible_team_ids(request.user),
+                )
             )
-        )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from None
 
 
 # --- schedules and adherence ------------------------------------------------------------------------------

@@ -44,8 +44,12 @@ class _Work:
         return metrics.aht_of_handle_s(handle_ms=self.handle_ms, handled=self.handled)
 
 
-def _scope(*, queue: int | None, team: int | None, channel: str | None) -> tuple[str, str, list[Queue]]:
-    """(scope kind, label, its queues) of exactly one of queue id, team id, channel."""
+def _scope(
+    *, queue: int | None, team: int | None, channel: str | None, team_ids: set[int] | None = None
+) -> tuple[str, str, list[Queue]]:
+    """(scope kind, label, its queues) of exactly one of queue id, team id, channel; PermissionError when
+    ``team_ids`` (the teams the caller may see; None: all) does not hold the scope: a supervisor sees their
+    own teams and their queues, not a channel (it spans the teams)."""
     given = [name for name, value in (("queue", queue), ("team", team), ("channel", channel)) if value]
     if len(given) != 1:
         raise FieldError("queue", "give exactly one of queue, team or channel")
@@ -54,8 +58,14 @@ def _scope(*, queue: int | None, team: int | None, channel: str | None) -> tuple
         found = list(queues.filter(id=queue))
         if not found:
             raise FieldError("queue", f"no queue {queue}")
+        if team_ids is not None and found[0].team_id not in team_ids:
+            raise PermissionError(f"queue {queue}: you may see the queues of your own teams only")
         return "queue", found[0].name, found
+    if team_ids is not None and not team:
+        raise PermissionError(f"channel {channel!r}: a channel spans the teams; ask for your team or its queues")
     if team:
+        if team_ids is not None and team not in team_ids:
+            raise PermissionError(f"team {team}: you may not see this team")
         t = Team.objects.filter(id=team).first()
         if t is None:
             raise FieldError("team", f"no team {team}")
@@ -78,6 +88,7 @@ def intraday_day(
     team: int | None = None,
     channel: str | None = None,
     now: datetime | None = None,
+    team_ids: set[int] | None = None,
 ) -> dict:
     """One scope's day (a queue, a team's queues or a channel's), one row per quarter-hour of the local
     day (92, 96 or 100), each ``[start, end)``:
@@ -98,12 +109,15 @@ def intraday_day(
       interval for closed intervals (null while not aggregated yet), the live state for the open one.
 
     Plus ``reforecast`` (method and factors per queue), ``alerts`` (per queue, by its intraday setting)
-    and ``staffing_gap`` (the next four intervals against the agents logged in now)."""
+    and ``staffing_gap`` (the next four intervals against the agents logged in now).
+
+    ``team_ids``: the teams the caller may see (None: every team); a scope outside them is a
+    PermissionError (the supervisor view's intraday panel asks for the supervisor's own team)."""
     now = now or timezone.now()
     tz = centre_tz()
     today = local_today(now)
     day = day or today
-    kind, label, queues = _scope(queue=queue, team=team, channel=channel)
+    kind, label, queues = _scope(queue=queue, team=team, channel=channel, team_ids=team_ids)
     ids = [q.id for q in queues]
     team_ids = sorted({q.team_id for q in queues if q.team_id})
     start, end = day_bounds(day)

@@ -190,7 +190,7 @@ ENDPOINTS = [
     ("post", "/api/v1/wfm/forecast/import/", CanUseWFM),
     ("post", "/api/v1/wfm/forecast/build/", CanUseWFM),
     ("get", "/api/v1/wfm/forecast/export/", CanUseWFM),
-    ("get", "/api/v1/wfm/intraday/", CanUseWFM),
+    ("get", "/api/v1/wfm/intraday/", HasRole),
     ("post", "/api/v1/wfm/schedule/import/", CanUseWFM),
     ("get", "/api/v1/wfm/adherence/", HasRole),
     ("get", "/api/v1/audit/", IsAdmin),

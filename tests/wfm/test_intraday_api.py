@@ -212,3 +212,27 @@ def test_the_page_needs_a_wfm_role(centre):
 def test_setting_validation():
     with pytest.raises(Exception):  # noqa: B017,PT011 (the database refuses a zero threshold)
         IntradaySetting.objects.create(queue=QueueFactory(name="X"), alert_threshold_pct=0)
+
+
+def test_a_supervisor_sees_their_own_team_and_its_queues_only(centre):
+    """The supervisor view's intraday panel asks for the supervisor's team: allowed for their teams and
+    their queues; another team, its queue or a channel (it spans the teams) is a 403 naming it."""
+    other = TeamFactory(name="2e lijn")
+    other_queue = QueueFactory(name="Storing", team=other)
+    client = APIClient()
+    client.force_login(UserFactory(role="supervisor", teams=[centre["team"]]))
+    own = client.get(URL, {"team": centre["team"].id})
+    assert own.status_code == 200, own.content
+    assert own.json()["name"] == "1e lijn"
+    assert client.get(URL, {"queue": centre["sales"].id}).status_code == 200
+    for params, says in (
+        ({"team": other.id}, f"team {other.id}"),
+        ({"queue": other_queue.id}, f"queue {other_queue.id}"),
+        ({"channel": "voice"}, "channel 'voice'"),
+    ):
+        response = client.get(URL, params)
+        assert response.status_code == 403, (params, response.content)
+        assert says in response.json()["error"], response.json()
+    # A manager sees every team; a user without a role nothing.
+    assert client_for("manager").get(URL, {"team": other.id}).status_code == 200
+    assert client_for("nobody").get(URL, {"team": centre["team"].id}).status_code == 403
