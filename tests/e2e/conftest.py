@@ -141,7 +141,7 @@ def login_page(browser, base: str, *, username: str, role: str, next_path: str, 
     # daphne checks passwords with the production hashers (the tests' own process uses a fast one)
     hasher = PBKDF2PasswordHasher()
     get_user_model().objects.filter(pk=user.pk).update(password=hasher.encode(PASSWORD, hasher.salt()))
-    page = browser.new_page(locale="en-GB", **page_options)
+    page = browser.new_page(**{"locale": "en-GB", **page_options})
     page.goto(f"{base}/accounts/login/?next={next_path}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)

@@ -257,7 +257,12 @@ def test_a_closed_queue_says_so_with_its_next_opening(stack, browser, size):
     assert word > 100
 
 
-def test_supervisor_view_shows_the_whole_agents_table_at_1280x720(stack, browser):
+@pytest.mark.parametrize(
+    ("width", "height", "locale"), [(1280, 720, "en-GB"), (1920, 1080, "nl-NL")], ids=["1280-en", "1920-nl"]
+)
+def test_supervisor_view_shows_its_whole_tables(stack, browser, width, height, locale):
+    """Neither table is cut or scrolls sideways: at 1920 × 1080 the queue table's Dutch headers were wider
+    than its column, and the last figures (offered, answered, callbacks) were out of sight."""
     team, queues = twelve_queues()
     _source, token, _ = source_token_create(name="acd")
     post_events(stack.base, token, busy_events(queues))
@@ -268,11 +273,12 @@ def test_supervisor_view_shows_the_whole_agents_table_at_1280x720(stack, browser
         role="supervisor",
         next_path="/supervisor/",
         teams=[team],
-        viewport={"width": 1280, "height": 720},
+        viewport={"width": width, "height": height},
+        locale=locale,
     )
     page.wait_for_selector("#agents tbody tr[data-agent='a7']")
     page.wait_for_selector("#queues tbody tr")
-    save_shot(page, "supervisor-1280x720.png", full_page=True)
+    save_shot(page, f"supervisor-{width}x{height}-{locale[:2]}.png", full_page=True)
     m = page.evaluate(
         """() => {
           const cut = [];
