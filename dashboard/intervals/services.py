@@ -22,12 +22,17 @@ import logging
 import time as clock
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from redis.exceptions import LockError
 
+from dashboard.core import redisurl
 from dashboard.core.bulk import insert_rows
 from dashboard.core.metrics import REPEAT_WINDOW_DAYS
 from dashboard.core.models import (
@@ -412,13 +417,56 @@ def _ranges(starts: set[datetime]) -> list[tuple[datetime, datetime]]:
     return out
 
 
-def intervals_update(*, now: datetime | None = None) -> dict:
+UPDATE_LOCK_S = 600  # the minute task's time limit: a run killed holding the lock holds it no longer
+
+
+@contextmanager
+def _one_run_at_a_time(*, wait: bool):
+    """Yields whether this run may go on: runs of ``intervals_update`` take turns over every process (a
+    lock in Redis). Overlapping runs did the same work two or three times over, and on SQLite fought for
+    its one writer: a first run over days of history, a minute task started meanwhile and the demo's
+    own call took minutes together. Without ``wait`` a run that finds the lock taken yields False (the
+    next minute's task finds what the running one did); with Redis down, runs go on without the lock."""
+    try:
+        lock = redisurl.client(settings.REDIS_URL).lock(
+            f"{settings.LIVE_KEY_PREFIX}:intervals:update",
+            timeout=UPDATE_LOCK_S,
+            blocking=wait,
+            blocking_timeout=UPDATE_LOCK_S if wait else None,
+        )
+        held = lock.acquire()
+    except redis.RedisError as error:
+        log.warning("interval aggregation runs without its lock: Redis does not answer (%s)", error)
+        yield True
+        return
+    if not held:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        try:
+            lock.release()
+        except (redis.RedisError, LockError):  # expired meanwhile, or Redis went away: nothing to free
+            pass
+
+
+def intervals_update(*, now: datetime | None = None, wait: bool = True) -> dict:
     """The minute's work: aggregate the intervals that closed since the last run, and aggregate again
     the closed intervals that late, corrected or imported events touched since then.
 
     Only closed intervals (ended by ``now``) are written. The first run starts at the earliest contact
     or agent state, at most 35 days back. Safe to run twice or to kill: the watermark moves in the same transactions as the
-    rows it covers, and events of the last ``EVENT_SETTLE`` are looked at again on the next run."""
+    rows it covers, and events of the last ``EVENT_SETTLE`` are looked at again on the next run. One run
+    at a time (``_one_run_at_a_time``): without ``wait``, a run that finds another going returns
+    ``{"skipped": ...}`` at once."""
+    with _one_run_at_a_time(wait=wait) as may_run:
+        if not may_run:
+            return {"skipped": "another run is aggregating"}
+        return _update(now=now)
+
+
+def _update(*, now: datetime | None) -> dict:
     now = now or timezone.now()
     closed_until = floor_interval(now)
     mark, _ = IntervalWatermark.objects.get_or_create(pk=1)

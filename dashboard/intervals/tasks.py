@@ -22,8 +22,9 @@ from dashboard.intervals.services import intervals_update
     soft_time_limit=540,
 )
 def intervals_aggregate() -> dict:
-    """Every minute: aggregate the intervals that closed, and again those late or imported events touched."""
-    return intervals_update()
+    """Every minute: aggregate the intervals that closed, and again those late or imported events touched
+    (skipped while another run is at it: the next minute's finds what that one did)."""
+    return intervals_update(wait=False)
 
 
 @shared_task(
