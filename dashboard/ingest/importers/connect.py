@@ -55,13 +55,10 @@ an event of an unknown ``Version``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import orjson
 
 CTR_VERSIONS = frozenset({"2017-03-10"})
 AGENT_EVENT_VERSIONS = frozenset({"2019-05-25"})
@@ -340,24 +337,7 @@ class Reading:
 
 
 _DECODER = json.JSONDecoder()
-_LONG_DIGITS = re.compile(r"\d{19}")
 _BLANK = " \t\r\n"
-
-
-def _one_line(text: str, begin: int) -> tuple[Any, int] | None:
-    """The JSON value that is the whole rest of the line from ``begin`` (Firehose's usual one record a
-    line), read by orjson, and where it ends; None when the rest of the line is not exactly one value that
-    orjson reads as ``json`` would (several values, a value over several lines, NaN, huge integers, lone
-    surrogates…): the standard decoder then reads it and says what is wrong."""
-    newline = text.find("\n", begin)
-    end = len(text) if newline < 0 else newline
-    # orjson reads an integer beyond 64 bits as a float, json as an int: such a line is left to json.
-    if text[begin] not in "{[" or _LONG_DIGITS.search(text, begin, end):
-        return None
-    try:
-        return orjson.loads(text[begin:end]), end
-    except orjson.JSONDecodeError:
-        return None
 
 
 def split_records(text: str, *, name: str, reading: Reading) -> Iterator[tuple[str, Any]]:
@@ -392,7 +372,7 @@ def split_records(text: str, *, name: str, reading: Reading) -> Iterator[tuple[s
         reading.records += 1
         where = f"{name}: record {number} (line {line})"
         try:
-            value, end = _one_line(text, begin) or _DECODER.raw_decode(text, begin)
+            value, end = _DECODER.raw_decode(text, begin)
         except (json.JSONDecodeError, RecursionError) as error:
             at = getattr(error, "pos", begin)
             if at >= len(text.rstrip(_BLANK)) or "Unterminated string" in str(error) and "\n" not in text[begin:]:
