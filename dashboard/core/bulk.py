@@ -1,8 +1,12 @@
 """Bulk writes that stay fast at thousands of rows a batch.
 
-On PostgreSQL, the rows go in as one JSON parameter (``INSERT … SELECT … FROM jsonb_to_recordset(…)``):
-one parameter instead of eight thousand, so neither Django nor the driver builds, quotes and parses a
-huge statement; PostgreSQL unpacks the JSON in C. Elsewhere (SQLite, local and in-process) a multi-row ``VALUES`` in chunks does the job.
+On PostgreSQL, inside a transaction and from ``COPY_MIN_ROWS`` rows on, the rows go in through ``COPY``
+(psycopg's ``cursor.copy``): straight into the table, or, when conflicting rows are to be skipped or values
+returned, into a temporary table of the same columns first and from there in one ``INSERT … SELECT``. A
+smaller batch, or one outside a transaction, goes in as one JSON parameter (``INSERT … SELECT … FROM
+jsonb_to_recordset(…)``): one parameter instead of thousands, so neither Django nor the driver builds,
+quotes and parses a huge statement. Either way the rows are inserted in the order given. Elsewhere
+(SQLite, local and in-process) a multi-row ``VALUES`` in chunks does the job.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.db import connection
 from django.db.models import Model
 
 CHUNK = 500  # rows per statement where parameters are bound one by one: under SQLite's limit
+COPY_MIN_ROWS = 200  # PostgreSQL: from this many rows on, COPY (below it, one JSON parameter is as quick)
 
 
 def _column(model: type[Model], name: str):
@@ -64,6 +69,8 @@ def insert_rows(
         names = list(returning) if several else [returning]
         tail += f" RETURNING {', '.join(connection.ops.quote_name(n) for n in names)}"
     out: list[Any] = []
+    if connection.vendor == "postgresql" and len(rows) >= COPY_MIN_ROWS and connection.in_atomic_block:
+        return _pg_copy(table, model_fields, columns, rows, tail, returning, several)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             return _pg_execute(
@@ -84,6 +91,57 @@ def insert_rows(
             if returning:
                 out.extend(tuple(r) if several else r[0] for r in cursor.fetchall())
     return out
+
+
+def _pg_copy(table: str, model_fields, columns: str, rows, tail: str, returning, several: bool) -> list[Any]:
+    """``insert_rows`` through a binary COPY (PostgreSQL, inside a transaction). Without a conflict clause
+    or values to return, the rows are copied into the table itself; otherwise into a temporary table of the
+    same columns (made once per connection, emptied at every commit), from which one statement moves them."""
+    from psycopg.types.json import set_json_dumps  # PostgreSQL's driver: only where it is the database
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        set_json_dumps(orjson.dumps, context=raw)  # a JSON column's values as the JSON path writes them
+        types = _column_types(cursor, table, [f.column for f in model_fields])
+        target = table
+        if tail:
+            target = connection.ops.quote_name(f"kcc_copy_{table.strip(chr(34))}")
+            # CREATE TABLE AS takes the columns' types but none of their constraints (no NOT NULL id).
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
+        with raw.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        if not tail:
+            return []
+        # A plain scan of the freshly filled table gives the rows in the order they were copied.
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {target}{tail}")
+        out = []
+        if returning:
+            out = [tuple(r) for r in cursor.fetchall()] if several else [r[0] for r in cursor.fetchall()]
+        # Emptied at once (a second call in this transaction starts from an empty table): cheaper than deleting.
+        cursor.execute(f"TRUNCATE {target}")
+        return out
+
+
+_TYPES: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+
+
+def _column_types(cursor, table: str, names: list[str]) -> list[int]:
+    """The type oids of ``table``'s columns ``names`` (what a binary COPY writes), read once per process."""
+    key = (table, tuple(names))
+    if key not in _TYPES:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attname = ANY(%s)",
+            [table, names],
+        )
+        oids = dict(cursor.fetchall())
+        _TYPES[key] = [int(oids[name]) for name in names]
+    return _TYPES[key]
 
 
 def update_column(model: type[Model], column: str, values: dict[int, Any]) -> None:

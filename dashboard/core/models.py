@@ -429,7 +429,9 @@ def contact_key(namespace: str, contact_id: str) -> str:
 class Event(models.Model):
     """One event as received: append-only, unique per (source, event id)."""
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: the unique (source, event_id) index serves lookups by source, and every index
+    # costs each of the millions of rows an import appends.
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="events", db_index=False)
     event_id = models.CharField(max_length=200)
     type = models.CharField(max_length=40)
     at = models.DateTimeField()
@@ -461,7 +463,8 @@ class Contact(models.Model):
     contact_id = models.CharField(max_length=301)
     seq = models.PositiveSmallIntegerField(default=0)
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="contacts")
+    # No index of its own: contact_queue_offered_idx (queue, offered_at) serves lookups by queue.
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="contacts", db_index=False)
     customer_ref = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     offered_at = models.DateTimeField()

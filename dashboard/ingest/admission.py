@@ -14,14 +14,19 @@ from __future__ import annotations
 
 from dashboard.core.errors import FieldError
 from dashboard.core.models import Agent, NewNames, Queue, Source
-from dashboard.ingest.schema import ValidEvent
+from dashboard.ingest.schema import FIELDS, ValidEvent
 
 QUEUE_FIELDS = ("queue", "to_queue")
 AGENT_FIELDS = ("agent",)
 
 
-def _named(event: ValidEvent, fields: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(f, event.payload[f]) for f in fields if isinstance(event.payload.get(f), str)]
+def _by_type(fields: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Of ``fields``, those each event type has (a validated event's payload holds no other)."""
+    return {kind: tuple(f for f in fields if any(name == f for name, _, _ in spec)) for kind, spec in FIELDS.items()}
+
+
+QUEUE_FIELDS_BY_TYPE = _by_type(QUEUE_FIELDS)
+AGENT_FIELDS_BY_TYPE = _by_type(AGENT_FIELDS)
 
 
 def _refused(source: Source, kind: str, new_in_order: list[str], policy: str, cap: int, created: int) -> dict[str, str]:
@@ -44,23 +49,28 @@ def names_admit(source: Source, events: list[tuple[int, ValidEvent]]) -> dict[in
     """Per index of ``events``, the rejection of an event that names a queue or agent its source may
     not create (see the module docstring); events not in the answer are admitted."""
     rejected: dict[int, FieldError] = {}
-    for kind, model, fields, policy, cap in (
-        ("queue", Queue, QUEUE_FIELDS, source.new_queues, source.max_new_queues),
-        ("agent", Agent, AGENT_FIELDS, source.new_agents, source.max_new_agents),
+    for kind, model, by_type, policy, cap in (
+        ("queue", Queue, QUEUE_FIELDS_BY_TYPE, source.new_queues, source.max_new_queues),
+        ("agent", Agent, AGENT_FIELDS_BY_TYPE, source.new_agents, source.max_new_agents),
     ):
-        named = {index: _named(event, fields) for index, event in events}
-        names = {name for pairs in named.values() for _, name in pairs}
+        # (index, field, name) in the order of the events, then of the fields: one pass over the batch.
+        named = [
+            (index, f, value)
+            for index, event in events
+            for f in by_type[event.type]
+            if isinstance(value := event.payload.get(f), str)
+        ]
+        names = {name for _, _, name in named}
         if not names:
             continue
         lookup = "name" if kind == "queue" else "login_id"
         known = set(model.objects.filter(**{f"{lookup}__in": names}).values_list(lookup, flat=True))
-        new_in_order = list(dict.fromkeys(n for _, ev in events for _, n in _named(ev, fields) if n not in known))
+        new_in_order = list(dict.fromkeys(name for _, _, name in named if name not in known))
         if not new_in_order:
             continue
         created = model.objects.filter(created_by_source=source).count()
         refused = _refused(source, kind, new_in_order, policy, cap, created)
-        for index, pairs in named.items():
-            for field, name in pairs:
-                if name in refused and index not in rejected:
-                    rejected[index] = FieldError(field, refused[name])
+        for index, field, name in named:
+            if name in refused and index not in rejected:
+                rejected[index] = FieldError(field, refused[name])
     return rejected

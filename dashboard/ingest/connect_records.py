@@ -31,7 +31,7 @@ from dashboard.core.models import Contact, Source, SourceKind
 from dashboard.ingest.customer import customer_ref
 from dashboard.ingest.importers.connect import Reading, RecordError, record_events, split_records
 from dashboard.ingest.imports import MAX_ERRORS, history_source
-from dashboard.ingest.schema import MAX_BATCH
+from dashboard.ingest.schema import MAX_BATCH, MAX_IMPORT_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.ingest.sources import source_delivery_record
 from dashboard.intervals.public import intervals_after_import
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SOURCE_NAME = "connect"
 EVENTS_PER_BATCH = MAX_BATCH - 1000  # a batch is cut once it reaches this; a record adds at most 5 events
+IMPORT_EVENTS_PER_BATCH = MAX_IMPORT_BATCH - 1000  # the same for files (``bulk_import``)
 LOOK_BACK = timedelta(hours=1)
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a Firehose object is at most 128 MiB; a decompressed file beyond this is refused
 
@@ -109,6 +110,7 @@ def connect_records_ingest(
     names = source.state_names if isinstance(source.state_names, dict) else {}
     pending: list[tuple[str, list[dict]]] = []
     size = 0
+    per_batch = IMPORT_EVENTS_PER_BATCH if bulk_import else EVENTS_PER_BATCH
     skipped = 0
     malformed_before = result.reading.malformed_count
 
@@ -148,7 +150,7 @@ def connect_records_ingest(
         result.mapped += 1
         pending.append((where, mapped.events))
         size += len(mapped.events)
-        if size >= EVENTS_PER_BATCH:
+        if size >= per_batch:
             flush()
             size = 0
     if pending:

@@ -20,12 +20,13 @@ from dashboard.core.models import Contact
 from dashboard.ingest.customer import customer_ref
 from dashboard.ingest.importers.queue_log import Reading, read_events
 from dashboard.ingest.imports import MAX_ERRORS, history_source
-from dashboard.ingest.schema import MAX_BATCH
+from dashboard.ingest.schema import MAX_BATCH, MAX_IMPORT_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
 
 SOURCE_NAME = "queue_log"
 EVENTS_PER_BATCH = MAX_BATCH - 1000  # a batch is cut once it reaches this; a line adds at most 2 events
+IMPORT_EVENTS_PER_BATCH = MAX_IMPORT_BATCH - 1000  # the same for a file imported as a whole
 # A call answered or abandoned in this file may have entered its queue in the file before (rotated):
 # its interval is aggregated again when it entered within this long before the file's first line.
 LOOK_BACK = timedelta(hours=1)
@@ -98,7 +99,7 @@ def queue_log_import(
     for line, events in read_events(stream, reading=result.reading, hash_caller=customer_ref):
         pending.append((line, events))
         size += len(events)
-        if size >= EVENTS_PER_BATCH:
+        if size >= IMPORT_EVENTS_PER_BATCH:
             flush()
             size = 0
     if pending:

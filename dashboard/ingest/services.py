@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -57,7 +58,7 @@ from dashboard.core.models import (
 )
 from dashboard.ingest.admission import names_admit
 from dashboard.ingest.derive import LoggedEvent, Span, Visit, fold_agent_states, fold_contact
-from dashboard.ingest.schema import MAX_BATCH, Limits, ValidEvent, validate_event
+from dashboard.ingest.schema import MAX_BATCH, MAX_IMPORT_BATCH, Limits, ValidEvent, validate_event
 from dashboard.ingest.sources import source_delivery_record
 from dashboard.live.public import LiveChanges, QueueRule, live_apply, live_next_version, notify_changed, visit_counts
 
@@ -119,9 +120,11 @@ def events_ingest(
     PostgreSQL the batch's commit does not wait for its write-ahead log to reach the disk (asynchronous
     commit). A crash may lose the last batches committed, never corrupt anything: the import is run again
     (a follower's position commits in the same transaction, so it is lost with them and they are read again).
+    Such a batch may hold up to ``MAX_IMPORT_BATCH`` events (others ``MAX_BATCH``).
     """
-    if len(events) > MAX_BATCH:
-        raise FieldError("events", f"a batch holds at most {MAX_BATCH} events, this one has {len(events)}")
+    most = MAX_IMPORT_BATCH if bulk_import else MAX_BATCH
+    if len(events) > most:
+        raise FieldError("events", f"a batch holds at most {most} events, this one has {len(events)}")
     if connection.in_atomic_block and not getattr(connection.atomic_blocks[-1], "_from_testcase", False):
         # Django's own durability check, made before the work: inside, the error would be taken for a
         # poison event and the batch split down to single events.
@@ -208,13 +211,12 @@ def revision_of(contact_id: str | None, event_id: str) -> tuple[tuple[str, str],
 def _newest_revisions(valid: list[tuple[int, ValidEvent]], results: list) -> list[tuple[int, ValidEvent]]:
     """``valid`` without the events of a record's older revisions in this batch (answered as duplicates)."""
     newest: dict[tuple[str, str], str] = {}
-    for _, event in valid:
-        found = revision_of(event.contact_id, event.event_id)
+    founds = [revision_of(event.contact_id, event.event_id) for _, event in valid]
+    for found in founds:
         if found is not None and found[1] > newest.get(found[0], ""):
             newest[found[0]] = found[1]
     kept = []
-    for index, event in valid:
-        found = revision_of(event.contact_id, event.event_id)
+    for (index, event), found in zip(valid, founds, strict=True):
         if found is not None and found[1] < newest[found[0]]:
             results[index] = {
                 "index": index,
@@ -272,7 +274,7 @@ def _store(
         versions.append(changes.version)
         _notify_publisher()
     for index, event in valid:
-        key = source.contact_key(event.contact_id) if event.contact_id is not None else None
+        key = source.contact_key(event.contact_id) if refused and event.contact_id is not None else None
         if key in refused and event.event_id in inserted:
             results[index] = _rejected(index, event.event_id, "contact_id", refused[key])
         elif event.event_id in inserted:
@@ -387,16 +389,20 @@ def _supersede(source: Source, events: list[ValidEvent]) -> tuple[list[ValidEven
     contact_ids = sorted({contact_id for contact_id, _ in revisions})
     _lock([f"c:{source.contact_key(c)}" for c in contact_ids])
     logged: dict[tuple[str, str], str] = {}
+    older_pks: list[int] = []
+    for pk, contact_id, event_id in _revisions_logged(source, contact_ids):
+        found = revision_of(contact_id, event_id)
+        if found is None or found[0] not in revisions:
+            continue
+        key, revision = found
+        logged[key] = max(revision, logged.get(key, ""))
+        if revision < revisions[key]:
+            older_pks.append(pk)
+    if not logged:  # no revision of these records logged before (an import's usual case): nothing to do
+        return events, {}, []
     older: list[Event] = []
-    for ids in _chunks(contact_ids):
-        for row in Event.objects.filter(source=source, contact_id__in=ids, event_id__contains="@"):
-            found = revision_of(row.contact_id, row.event_id)
-            if found is None or found[0] not in revisions:
-                continue
-            key, revision = found
-            logged[key] = max(revision, logged.get(key, ""))
-            if revision < revisions[key]:
-                older.append(row)
+    for pks in _chunks(older_pks):
+        older += Event.objects.filter(pk__in=pks)
     stale_keys = {key for key, revision in revisions.items() if logged.get(key, "") > revision}
     stale: dict[str, str] = {}
     kept: list[ValidEvent] = []
@@ -410,6 +416,28 @@ def _supersede(source: Source, events: list[ValidEvent]) -> tuple[list[ValidEven
     for rows in _chunks(older):
         Event.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return kept, stale, older
+
+
+def _revisions_logged(source: Source, contact_ids: list[str]) -> list[tuple[int, str, str]]:
+    """(id, contact id, event id) of ``source``'s logged events of these contacts (ids as the source sent
+    them) whose event id names a revision (``@``)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            # Each contact probed in the index on contact_id (see ``_contact_events``).
+            cursor.execute(
+                f"SELECT e.id, e.contact_id, e.event_id FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL "
+                f"(SELECT x.id, x.contact_id, x.event_id, x.source_id FROM {table} x "
+                "WHERE x.contact_id = c.id OFFSET 0) AS e WHERE e.source_id = %s AND strpos(e.event_id, '@') > 0",
+                [contact_ids, source.pk],
+            )
+            return cursor.fetchall()
+    rows: list[tuple[int, str, str]] = []
+    for ids in _chunks(contact_ids):
+        rows += Event.objects.filter(source=source, contact_id__in=ids, event_id__contains="@").values_list(
+            "id", "contact_id", "event_id"
+        )
+    return rows
 
 
 EVENT_COLUMNS = ["source_id", "event_id", "type", "at", "contact_id", "agent", "payload", "received_at"]
@@ -475,10 +503,11 @@ def state_apply(
     (ids as the source sent them) are derived again too: contacts whose logged events were replaced.
     ``logged_ids`` (event id → the log's primary key, as ``_log_append`` returns them) are the new events'
     rows: the contacts' derivation takes those from memory and reads only their older events."""
-    contact_ids = sorted(
-        {source.contact_key(e.contact_id) for e in new_events if e.contact_id is not None}
-        | {source.contact_key(c) for c in also_contact_ids}
-    )
+    key_of: dict[str, str] = {}  # the source's contact id → its stored id, worked out once per contact
+    for e in new_events:
+        if e.contact_id is not None and e.contact_id not in key_of:
+            key_of[e.contact_id] = source.contact_key(e.contact_id)
+    contact_ids = sorted(set(key_of.values()) | {source.contact_key(c) for c in also_contact_ids})
     agent_first: dict[str, datetime] = {}
     for e in new_events:
         if e.type == "agent.state":
@@ -491,7 +520,7 @@ def state_apply(
             fresh = defaultdict(list)
             for e in new_events:
                 if e.contact_id is not None:
-                    fresh[source.contact_key(e.contact_id)].append(
+                    fresh[key_of[e.contact_id]].append(
                         LoggedEvent(seq=logged_ids[e.event_id], type=e.type, at=e.at, payload=e.payload)
                     )
         contacts_rederive(contact_ids, changes=changes, now=now, source=source, refused=refused, fresh=fresh)
@@ -591,17 +620,24 @@ def _contact_events(contact_ids: list[str], *, besides: set[int] | frozenset[int
     wanted = set(contact_ids)
     raw_ids = sorted({key.split(":", 1)[1] for key in contact_ids})
     namespaces = _namespaces()
-    if connection.vendor == "postgresql":  # one array parameter instead of an IN list per 500 ids
+    if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Event._meta.db_table)
-        # The rows to leave out are checked on the found rows (a hash of them in PostgreSQL): the index on
-        # contact_id finds the contacts' rows, and only the older ones cross to Python.
         with connection.cursor() as cursor:
+            # First only the ids of the contacts' rows, each contact probed in the index on contact_id (the
+            # fence, OFFSET 0, keeps the planner from a scan of the whole log, which its estimates of a log
+            # growing by an import would choose); the batch's own rows, most of them, are left out here.
             cursor.execute(
-                f"SELECT source_id, contact_id, id, type, at, payload FROM {table} WHERE contact_id = ANY(%s)"
-                + (" AND id <> ALL(%s)" if besides else ""),
-                [raw_ids, sorted(besides)] if besides else [raw_ids],
+                f"SELECT e.id FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL "
+                f"(SELECT x.id FROM {table} x WHERE x.contact_id = c.id OFFSET 0) AS e",
+                [raw_ids],
             )
-            found = cursor.fetchall()
+            older = sorted({pk for (pk,) in cursor.fetchall()} - besides)
+            found = []
+            if older:
+                cursor.execute(
+                    f"SELECT source_id, contact_id, id, type, at, payload FROM {table} WHERE id = ANY(%s)", [older]
+                )
+                found = cursor.fetchall()
     else:
         found = []
         for ids in _chunks(raw_ids):
@@ -625,7 +661,12 @@ def _contacts_delete(contact_ids: list[str], *, returning: bool) -> list[SimpleN
         # The stored names are the column names (a foreign key's column is <name>_id).
         tail = f" RETURNING {', '.join(map(connection.ops.quote_name, STORED_VISIT_FIELDS))}" if returning else ""
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE contact_id = ANY(%s){tail}", [contact_ids])
+            # Each contact probed in the index on contact_id (see ``_contact_events``).
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT v.id FROM unnest(%s::text[]) AS c(id) CROSS JOIN LATERAL "
+                f"(SELECT x.id FROM {table} x WHERE x.contact_id = c.id OFFSET 0) AS v){tail}",
+                [contact_ids],
+            )
             return (
                 [SimpleNamespace(**dict(zip(STORED_VISIT_FIELDS, row, strict=True))) for row in cursor.fetchall()]
                 if returning
@@ -671,13 +712,11 @@ def contacts_rederive(
     old_by_contact: dict[str, list[SimpleNamespace]] = defaultdict(list)
     for row in _contacts_delete(contact_ids, returning=changes is not None):
         old_by_contact[row.contact_id].append(row)
+    values = attrgetter(*CONTACT_FIELDS)
     insert_rows(
         Contact,
         ["queue_id", "agent_id", *CONTACT_FIELDS],
-        [
-            (queues[v.queue].id, agents[v.agent] if v.agent else None, *(getattr(v, f) for f in CONTACT_FIELDS))
-            for v in visits
-        ],
+        [(queues[v.queue].id, agents[v.agent] if v.agent else None, *values(v)) for v in visits],
     )
     if changes is not None:
         queue_ids = {name: q.id for name, q in queues.items()}
@@ -688,9 +727,13 @@ def contacts_rederive(
         for contact_id in contact_ids:
             old, new = old_by_contact.get(contact_id, []), new_by_contact.get(contact_id, [])
             for visit in old:
+                if not changes.counted(visit.offered_at, now=now):  # a day the live state does not keep
+                    continue
                 rule = rules[visit.queue_id]
                 changes.add_counts(rule, visit.offered_at, -visit_counts(visit, rule), now=now, agent_id=visit.agent_id)
             for visit in new:
+                if not changes.counted(visit.offered_at, now=now):
+                    continue
                 rule = rules[queues[visit.queue].id]
                 agent_id = agents[visit.agent] if visit.agent else None
                 changes.add_counts(rule, visit.offered_at, visit_counts(visit, rule), now=now, agent_id=agent_id)
@@ -746,9 +789,12 @@ def _agent_state_events(since: dict[str, datetime | None]):
         rows = [{"agent": a, "since": t.isoformat() if t else "-infinity"} for a, t in since.items()]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT e.agent, e.id, e.type, e.at, e.payload FROM {table} e "
-                "JOIN jsonb_to_recordset(%s::jsonb) AS a(agent text, since timestamptz) "
-                "ON e.agent = a.agent AND e.at > a.since WHERE e.type = 'agent.state'",
+                # Each agent probed in the index on (agent, at); the fence (OFFSET 0) keeps the planner from
+                # a scan of the whole log (see ``_contact_events``).
+                f"SELECT e.agent, e.id, e.type, e.at, e.payload "
+                "FROM jsonb_to_recordset(%s::jsonb) AS a(agent text, since timestamptz) CROSS JOIN LATERAL "
+                f"(SELECT x.agent, x.id, x.type, x.at, x.payload FROM {table} x "
+                "WHERE x.agent = a.agent AND x.at > a.since AND x.type = 'agent.state' OFFSET 0) AS e",
                 [orjson.dumps(rows).decode()],
             )
             return cursor.fetchall()

@@ -61,16 +61,28 @@ class LiveChanges:
     agents: list[tuple[int, str, str, float]] = field(default_factory=list)
     _now: datetime | None = field(default=None, repr=False, compare=False)
 
-    def add_counts(
-        self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime, agent_id: int | None = None
-    ) -> None:
-        """Add ``counts`` (negative to remove) to the buckets the contact belongs to: its queue's day,
-        quarter-hour and minute, and the day of the agent who answered it."""
+    def _limits(self, now: datetime) -> None:
         if self._now != now:  # a batch has one "now": work out its limits once
             self._now, tz = now, centre_tz()
             self._tz = tz
             self._first_day = now.astimezone(tz).date() - timedelta(days=keys.DAYS_KEPT - 1)
             self._minute_cutoff = now - timedelta(seconds=keys.MINUTE_KEYS_KEPT_S)
+            # Before this no offer time falls in a kept bucket: the local start of the first day kept, or
+            # the minute cut-off, whichever is earlier.
+            self._counted_from = min(datetime.combine(self._first_day, datetime.min.time(), tz), self._minute_cutoff)
+
+    def counted(self, offered_at: datetime, *, now: datetime) -> bool:
+        """Whether a contact offered at ``offered_at`` is in a bucket the live state keeps (today, yesterday,
+        the last minutes): the others' counts would change nothing, so need not be worked out."""
+        self._limits(now)
+        return offered_at >= self._counted_from
+
+    def add_counts(
+        self, rule: QueueRule, offered_at: datetime, counts: Counts, *, now: datetime, agent_id: int | None = None
+    ) -> None:
+        """Add ``counts`` (negative to remove) to the buckets the contact belongs to: its queue's day,
+        quarter-hour and minute, and the day of the agent who answered it."""
+        self._limits(now)
         local_day = offered_at.astimezone(self._tz).date()
         counters = self.counters
         if local_day >= self._first_day:
