@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0012_alter_intradaysetting_alert_intervals'),
+        ('dashboard', '0014_seed_schedule_activities'),
     ]
 
     operations = [
