@@ -9,6 +9,7 @@ deviation, reforecast, alert — are ``dashboard.core.wfm``'s; the agents ``dash
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -339,19 +340,21 @@ def intraday_day(
 
 def _gap(rows: list[dict], closed: int, logged_in: int | None) -> dict | None:
     """The next ``GAP_INTERVALS`` intervals (the open one first) against the agents logged in now:
-    ``needed`` = the most required among them − logged in (positive: short), over ``start``–``end``."""
+    ``needed`` = the most required among them − logged in (positive: short), over ``start``–``end``.
+    Agents are people: a workload of 14.1 agents (an asynchronous queue's, or a team's sum) takes 15,
+    so ``required_max`` is rounded up ("+6.1 agents needed" read as a fraction of a person)."""
     ahead = rows[closed : closed + GAP_INTERVALS]
     known = [r["required_agents"] for r in ahead if r["required_agents"] is not None]
     if not ahead or not known or logged_in is None:
         return None
-    most = max(known)
+    most = math.ceil(round(max(known), 6))  # 14.000001 of float sums is 14
     return {
         "start": ahead[0]["start"],
         "end": ahead[-1]["end"],
         "intervals": len(ahead),
         "required_max": most,
         "logged_in": logged_in,
-        "needed": round(most - logged_in, 2),
+        "needed": most - logged_in,
     }
 
 

@@ -5,6 +5,7 @@ included), and bad input as a 400 naming the field."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, time, timedelta
 
 import pytest
@@ -115,7 +116,9 @@ def test_today_from_the_live_state_with_the_rest_reforecast(centre):
     assert rows[i - 1]["staffed_agents"] is None  # the interval store has not aggregated it yet
     gap = body["staffing_gap"]
     assert gap["start"] == rows[i]["start"] and gap["logged_in"] == rows[i]["staffed_agents"]
-    assert gap["needed"] == max(r["required_agents"] for r in rows[i : i + 4]) - gap["logged_in"]
+    most = max(r["required_agents"] for r in rows[i : i + 4])
+    assert gap["required_max"] == math.ceil(round(most, 6))  # people, not a fraction of one
+    assert gap["needed"] == gap["required_max"] - gap["logged_in"]
     assert rows[i]["scheduled_agents"] == 0  # no schedule imported (tests/wfm/test_schedule_adherence.py has one)
 
 
