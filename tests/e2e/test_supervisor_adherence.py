@@ -2,7 +2,6 @@
 planned activity and state now, adherence so far, and the mark "out of adherence for more than N
 minutes" on the agent who has been paused for twenty minutes of a shift; in English and Dutch."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -16,23 +15,9 @@ from tests.e2e.conftest import ARTIFACTS, Stack, login_page
 from tests.factories import AgentFactory, QueueFactory, SourceFactory, TeamFactory
 
 
-def _port() -> int:
-    """A free port of this helper's range 8300–8399 (another suite may hold one)."""
-    for port in range(8340, 8400):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8340–8399")
-
-
 @pytest.fixture
 def web(transactional_db):
-    s = Stack()
-    s.port = _port()
-    s.base = f"http://127.0.0.1:{s.port}"
+    s = Stack()  # on a free port of its own
     s.start_daphne()
     yield s
     s.stop()

@@ -6,7 +6,6 @@ quarter-hours and the alert "unannounced campaign?"; the ordinary team's panel n
 at 1280×720, 1920×1080 and 3840×2160 without breaking the page, and only for the supervisor's teams."""
 
 import re
-import socket
 from datetime import time, timedelta
 
 import pytest
@@ -32,23 +31,9 @@ CAMPAIGN_FACTOR = 3.0
 AGENTS = 8  # per team
 
 
-def _port() -> int:
-    """A free port of this helper's range 8500–8599."""
-    for port in range(8500, 8600):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8500–8599")
-
-
 @pytest.fixture
 def web(transactional_db):
-    s = Stack()
-    s.port = _port()
-    s.base = f"http://127.0.0.1:{s.port}"
+    s = Stack()  # on a free port of its own
     s.start_publisher()  # the other panels filled, so that the layout is checked as a supervisor sees it
     s.start_daphne()
     yield s
