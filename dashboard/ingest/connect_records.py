@@ -30,7 +30,7 @@ from dashboard.core.audit import audit_record
 from dashboard.core.models import Contact, Source, SourceKind
 from dashboard.ingest.customer import customer_ref
 from dashboard.ingest.importers.connect import Reading, RecordError, record_events, split_records
-from dashboard.ingest.imports import MAX_ERRORS, history_source
+from dashboard.ingest.imports import history_source, outcomes_count
 from dashboard.ingest.schema import MAX_BATCH, MAX_IMPORT_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.ingest.sources import source_delivery_record
@@ -117,24 +117,7 @@ def connect_records_ingest(
     def flush():
         batch = [e for _, events in pending for e in events]
         statuses = events_ingest(source=source, events=batch, now=now, supersede=True, bulk_import=bulk_import).results
-        position = 0
-        for where, events in pending:
-            for event, status in zip(events, statuses[position : position + len(events)], strict=True):
-                if status["status"] == "rejected":
-                    result.rejected += 1
-                    if len(result.rejections) < MAX_ERRORS:
-                        result.rejections.append(
-                            {"record": where, "field": status.get("field") or "-", "reason": status["reason"]}
-                        )
-                    continue
-                if status["status"] == "duplicate":
-                    result.duplicates += 1
-                else:
-                    result.accepted += 1
-                at = datetime.fromisoformat(event["at"])
-                result.first_at = min(at, result.first_at or at)
-                result.last_at = max(at, result.last_at or at)
-            position += len(events)
+        outcomes_count(result, pending, statuses, where="record")
         pending.clear()
 
     for where, record in records:

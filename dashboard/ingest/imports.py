@@ -304,3 +304,28 @@ def history_source(name: str = SOURCE_NAME) -> Source:
         source.issue_token()  # nobody needs it: imports run in-process
         source.save()
     return source
+
+
+def outcomes_count(result, pending: list[tuple[object, list[dict]]], statuses: list[dict], *, where: str) -> None:
+    """Add the ingest's answer for a file import's batch to its ``result`` (``accepted``, ``duplicates``,
+    ``rejected`` with the first ``MAX_ERRORS`` rejections, and the span ``first_at``–``last_at`` of what
+    was stored): ``pending`` holds the events of each line or record, in the order they were sent, and
+    ``where`` names that place in a rejection (``line``, ``record``)."""
+    position = 0
+    for place, events in pending:
+        for event, status in zip(events, statuses[position : position + len(events)], strict=True):
+            if status["status"] == "rejected":
+                result.rejected += 1
+                if len(result.rejections) < MAX_ERRORS:
+                    result.rejections.append(
+                        {where: place, "field": status.get("field") or "-", "reason": status["reason"]}
+                    )
+                continue
+            if status["status"] == "duplicate":
+                result.duplicates += 1
+            else:
+                result.accepted += 1
+            at = datetime.fromisoformat(event["at"])
+            result.first_at = min(at, result.first_at or at)
+            result.last_at = max(at, result.last_at or at)
+        position += len(events)

@@ -19,7 +19,7 @@ from dashboard.core.audit import audit_record
 from dashboard.core.models import Contact
 from dashboard.ingest.customer import customer_ref
 from dashboard.ingest.importers.queue_log import Reading, read_events
-from dashboard.ingest.imports import MAX_ERRORS, history_source
+from dashboard.ingest.imports import history_source, outcomes_count
 from dashboard.ingest.schema import MAX_BATCH, MAX_IMPORT_BATCH
 from dashboard.ingest.services import events_ingest
 from dashboard.intervals.public import intervals_after_import
@@ -76,24 +76,7 @@ def queue_log_import(
     def flush():
         batch = [e for _, events in pending for e in events]
         statuses = events_ingest(source=source, events=batch, now=now, bulk_import=True).results
-        position = 0
-        for line, events in pending:
-            for event, status in zip(events, statuses[position : position + len(events)], strict=True):
-                if status["status"] == "rejected":
-                    result.rejected += 1
-                    if len(result.rejections) < MAX_ERRORS:
-                        result.rejections.append(
-                            {"line": line, "field": status.get("field") or "-", "reason": status["reason"]}
-                        )
-                    continue
-                if status["status"] == "duplicate":
-                    result.duplicates += 1
-                else:
-                    result.accepted += 1
-                at = datetime.fromisoformat(event["at"])
-                result.first_at = min(at, result.first_at or at)
-                result.last_at = max(at, result.last_at or at)
-            position += len(events)
+        outcomes_count(result, pending, statuses, where="line")
         pending.clear()
 
     for line, events in read_events(stream, reading=result.reading, hash_caller=customer_ref):
