@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import threading
 import time
 from typing import NamedTuple
@@ -121,6 +122,16 @@ def seq_key() -> str:
     return f"{keys.root()}:pub:seq"
 
 
+_SEQ = re.compile(r'"seq":(\d+)')
+NUMBERED = ("snapshot", "intervals")  # the kinds a socket gets once each, in rising seq; heartbeats repeat
+
+
+def envelope_seq(text: str) -> int | None:
+    """The ``seq`` of a stored envelope (read when a socket subscribes; not on the fan-out path)."""
+    found = _SEQ.search(text, 0, 200)
+    return int(found.group(1)) if found else None
+
+
 def dirty_key() -> str:
     """A list the publisher blocks on: something changed (ingest), or ``alerts`` (an acknowledgement)."""
     return f"{keys.root()}:pub:dirty"
@@ -192,7 +203,10 @@ async def send(prepared: list[Prepared]) -> None:
     """Push prepared envelopes to their groups: one PUBLISH each, whatever the number of sockets."""
     layer = get_channel_layer()
     for message in prepared:
-        await layer.group_send(message.group, {"type": "live.message", "text": message.text})
+        event = {"type": "live.message", "text": message.text}
+        if message.kind in NUMBERED:  # the socket sends each of these once (``LiveConsumer.live_message``)
+            event["key"], event["seq"] = f"{message.kind}:{message.scope.name}", message.seq
+        await layer.group_send(message.group, event)
 
 
 def latest(scope: LiveScope, kind: str) -> str | None:

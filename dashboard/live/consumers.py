@@ -37,6 +37,9 @@ CLOSE_BAD_REQUEST = 4400
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.subscriptions: set[tuple[LiveScope, str]] = set()
+        # The newest seq this socket got per "<kind>:<scope>": a snapshot stored just before the socket
+        # joined its group reaches it both as the latest copy and from the group; it is sent once.
+        self.sent_seq: dict[str, int] = {}
         self.control_groups: list[str] = []
         await self.accept()  # accept first, so that the close code reaches the browser
         observe.websocket_connections.inc()
@@ -73,10 +76,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_latest(scope, kind)
         return True
 
-    async def send_latest(self, scope: LiveScope, kind: str) -> None:
+    async def send_latest(self, scope: LiveScope, kind: str, *, again: bool = False) -> None:
+        """The latest stored envelope of a scope: on subscribe, unless the group already brought it (or a
+        newer one); ``again`` (a resync: the page asks for a fresh copy) always."""
         text = await sync_to_async(broadcast.latest)(scope, kind)
-        if text is not None:
-            await self.send(text_data=broadcast.stamp(text))
+        if text is None:
+            return
+        seq, key = broadcast.envelope_seq(text), f"{kind}:{scope.name}"
+        if seq is not None:
+            if not again and seq <= self.sent_seq.get(key, 0):
+                return
+            self.sent_seq[key] = max(seq, self.sent_seq.get(key, 0))
+        await self.send(text_data=broadcast.stamp(text))
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # A binary frame, or text that is no JSON (or nests too deep to decode), is the client's mistake:
@@ -97,7 +108,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.subscribe(str(content.get("scope", "")), intervals=bool(content.get("intervals")))
         elif kind == "resync":
             for scope, what in sorted(self.subscriptions, key=lambda s: (s[0].name, s[1])):
-                await self.send_latest(scope, what)
+                await self.send_latest(scope, what, again=True)
         elif kind == "ping":
             await self.send_json({"type": "pong", "sent_at": round(time.time(), 3)})
 
@@ -124,6 +135,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def live_message(self, event):
+        key = event.get("key")
+        if key is not None:
+            if event["seq"] <= self.sent_seq.get(key, 0):
+                return  # this socket has it (or a newer one) already
+            self.sent_seq[key] = event["seq"]
         await self.send(text_data=broadcast.stamp(event["text"]))
 
     async def live_recheck(self, event):

@@ -212,3 +212,41 @@ async def test_an_old_latest_snapshot_leaves_with_the_time_it_is_sent(centre):
     pong = await communicator.receive_json_from(timeout=3)
     assert pong["type"] == "pong" and abs(pong["sent_at"] - datetime.now(UTC).timestamp()) < 2
     await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_snapshot_reaching_a_socket_twice_is_sent_once(centre):
+    """Stored just before the socket joined its group, a snapshot comes as the latest copy and from the
+    group: the socket sends it once. A newer one goes out; a resync sends the latest again on purpose."""
+    from channels.layers import get_channel_layer
+
+    from dashboard.live import broadcast
+    from dashboard.live.scopes import LiveScope
+
+    publisher = Publisher()
+    await publisher.tick()
+    cookie = await database_sync(
+        cookie_for, await database_sync(UserFactory, role="supervisor", teams=[centre["first"]])
+    )
+    team = f"team:{centre['first'].id}"
+    communicator = await connect(f"/ws/live/?scopes={team}", cookie)
+    first = await communicator.receive_json_from(timeout=3)
+    scope = LiveScope("team", str(centre["first"].id))
+    layer = get_channel_layer()
+    group = broadcast.group_name(scope, "snapshot")
+    stored = await database_sync(broadcast.latest, scope, "snapshot")
+    again = {"type": "live.message", "text": stored, "key": f"snapshot:{team}", "seq": first["seq"]}
+    await layer.group_send(group, again)  # the same message from the group
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    source = await database_sync(SourceFactory, name="acd")
+    await database_sync(events_ingest, source=source, events=[offered(1)])
+    assert await publisher.tick() > 0
+    update = await communicator.receive_json_from(timeout=3)
+    assert update["seq"] > first["seq"]
+    await layer.group_send(group, {**again, "seq": update["seq"]})  # a late second delivery of it
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    await communicator.send_json_to({"type": "resync"})
+    assert (await communicator.receive_json_from(timeout=3))["seq"] == update["seq"]
+    await communicator.disconnect()
