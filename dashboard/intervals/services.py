@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 import redis
 from django.conf import settings
@@ -420,6 +421,13 @@ def _ranges(starts: set[datetime]) -> list[tuple[datetime, datetime]]:
 UPDATE_LOCK_S = 600  # the minute task's time limit: a run killed holding the lock holds it no longer
 
 
+@lru_cache(maxsize=4)
+def _redis(url: str):
+    """One pooled client per process (not one per run), with timeouts: a Redis that hangs fails the lock
+    (the run then goes on without it) rather than holding the minute's task."""
+    return redisurl.client(url, socket_timeout=5, socket_connect_timeout=2)
+
+
 @contextmanager
 def _one_run_at_a_time(*, wait: bool):
     """Yields whether this run may go on: runs of ``intervals_update`` take turns over every process (a
@@ -428,7 +436,7 @@ def _one_run_at_a_time(*, wait: bool):
     own call took minutes together. Without ``wait`` a run that finds the lock taken yields False (the
     next minute's task finds what the running one did); with Redis down, runs go on without the lock."""
     try:
-        lock = redisurl.client(settings.REDIS_URL).lock(
+        lock = _redis(settings.REDIS_URL).lock(
             f"{settings.LIVE_KEY_PREFIX}:intervals:update",
             timeout=UPDATE_LOCK_S,
             blocking=wait,
